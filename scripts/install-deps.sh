@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything eddy needs to build, test and benchmark, from Debian's packages only.
+#   scripts/install-deps.sh          build dependencies (compiler, CMake, libraries)
+#   scripts/install-deps.sh --test   also what the test suites need (GoogleTest, pytest, boto3, aws CLI)
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+
+want_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  build-essential g++ cmake ninja-build make pkg-config git
+  libboost-dev libsimdjson-dev rapidjson-dev librocksdb-dev libssl-dev
+  libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [ "$want_test" = 1 ]; then
+  packages+=(python3 python3-pytest python3-boto3 awscli procps)
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

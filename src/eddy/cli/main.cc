@@ -1,0 +1,65 @@
+// The `eddy` command: subcommands for running and inspecting eddy.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string>
+
+#include "bench/log_bench.h"
+#include "eddy/cli/log_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "eddy: a self-hosted change-data-capture streaming platform that speaks the AWS wire\n"
+      "protocols (Kinesis Data Streams, DynamoDB, DynamoDB Streams).",
+      "eddy"};
+  app.set_version_flag("--version", std::string("eddy ") + EDDY_VERSION);
+  app.require_subcommand(1);
+
+  // eddy bench ...
+  auto* bench = app.add_subcommand("bench", "Measure eddy's performance");
+  bench->require_subcommand(1);
+  eddy::bench::LogBenchOptions log_bench;
+  std::string durability = "sync";
+  bool json = false;
+  auto* bench_log = bench->add_subcommand(
+      "log", "Append to shard logs through group commit and report MB/s, records/s, "
+             "append-to-ack latency and fdatasync calls/s");
+  bench_log->add_option("--dir", log_bench.dir, "Scratch directory (emptied before and after)")
+      ->capture_default_str();
+  bench_log->add_option("--shards", log_bench.shards, "Number of shard logs")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  bench_log->add_option("--record-bytes", log_bench.record_bytes, "Data bytes per record")
+      ->capture_default_str()->check(CLI::Range(0, 10 * 1024 * 1024));
+  bench_log->add_option("--batch", log_bench.batch_records, "Records per append")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  bench_log->add_option("--producers", log_bench.producers, "Threads issuing appends")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  bench_log->add_option("--inflight", log_bench.inflight, "Appends in flight per producer")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  bench_log->add_option("--seconds", log_bench.seconds, "How long to append")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  bench_log->add_option("--durability", durability, "sync (fdatasync before ack), interval or none")
+      ->capture_default_str()->check(CLI::IsMember({"sync", "interval", "none"}));
+  bench_log->add_option("--sync-threads", log_bench.sync_threads, "Threads running fdatasync")
+      ->capture_default_str()->check(CLI::Range(1, 256));
+  bench_log->add_flag("--keep", log_bench.keep, "Keep the data directory afterwards");
+  bench_log->add_flag("--json", json, "Print one JSON object instead of a table");
+  bench_log->callback([&] {
+    log_bench.durability = *eddy::log::ParseDurability(durability);
+    auto report = eddy::bench::RunLogBench(log_bench);
+    if (!report.ok()) {
+      std::fprintf(stderr, "eddy bench log: %s\n", report.status().ToString().c_str());
+      throw CLI::RuntimeError(1);
+    }
+    std::fputs((json ? eddy::bench::FormatReportJson(*report) + "\n"
+                     : eddy::bench::FormatReport(*report)).c_str(),
+               stdout);
+  });
+
+  // eddy log ...
+  eddy::cli::AddLogCommands(app);
+
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}
