@@ -71,10 +71,10 @@ Result<LogBenchReport> RunLogBench(const LogBenchOptions& options) {
   log_options.durability = options.durability;
   std::vector<std::unique_ptr<log::ShardLog>> logs;
   for (int i = 0; i < options.shards; ++i) {
-    EDDY_ASSIGN_OR_RETURN(auto shard_log,
-                          log::ShardLog::Open(io::JoinPath(options.dir, fmt::format("shard-{}", i)),
-                                              log_options,
-                                              {io::PosixFileSystem(), SystemClock(), &scheduler}));
+    EDDY_ASSIGN_OR_RETURN(
+        auto shard_log,
+        log::ShardLog::Open(io::JoinPath(options.dir, fmt::format("shard-{}", i)), log_options,
+                            {io::PosixFileSystem(), SystemClock(), &scheduler}));
     logs.push_back(std::move(shard_log));
   }
 
@@ -104,20 +104,19 @@ Result<LogBenchReport> RunLogBench(const LogBenchOptions& options) {
       while (SteadyClock::now() < deadline) {
         window.Acquire();
         const auto t0 = SteadyClock::now();
-        logs[shard % logs.size()]->AppendAsync(
-            batch, [&, t0](const Result<log::AppendResult>& r) {
-              const double ms =
-                  std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
-              if (r.ok()) {
-                records.fetch_add(r->count, std::memory_order_relaxed);
-                appends.fetch_add(1, std::memory_order_relaxed);
-                std::lock_guard lock(mine_mu);
-                mine.push_back(ms);
-              } else {
-                failed.fetch_add(1, std::memory_order_relaxed);
-              }
-              window.Release();
-            });
+        logs[shard % logs.size()]->AppendAsync(batch, [&, t0](const Result<log::AppendResult>& r) {
+          const double ms =
+              std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
+          if (r.ok()) {
+            records.fetch_add(r->count, std::memory_order_relaxed);
+            appends.fetch_add(1, std::memory_order_relaxed);
+            std::lock_guard lock(mine_mu);
+            mine.push_back(ms);
+          } else {
+            failed.fetch_add(1, std::memory_order_relaxed);
+          }
+          window.Release();
+        });
         shard += static_cast<size_t>(options.producers);
       }
       window.Drain(options.inflight);
@@ -180,9 +179,9 @@ std::string FormatReport(const LogBenchReport& r) {
       "  fdatasync      {:10.0f} calls/s\n"
       "  verified       {} records read back intact\n",
       o.shards, o.record_bytes, o.batch_records, o.producers, o.inflight,
-      log::DurabilityName(o.durability), o.sync_threads, r.elapsed_s, r.mb_per_s,
-      r.records_per_s, r.appends, r.failed_appends, r.ack_p50_ms, r.ack_p99_ms, r.ack_max_ms,
-      r.fdatasyncs_per_s, r.verified_records);
+      log::DurabilityName(o.durability), o.sync_threads, r.elapsed_s, r.mb_per_s, r.records_per_s,
+      r.appends, r.failed_appends, r.ack_p50_ms, r.ack_p99_ms, r.ack_max_ms, r.fdatasyncs_per_s,
+      r.verified_records);
 }
 
 std::string FormatReportJson(const LogBenchReport& r) {

@@ -20,19 +20,19 @@ struct LogBenchOptions {
   double seconds = 10;
   log::Durability durability = log::Durability::kSync;
   int sync_threads = 8;
-  bool keep = false;           // keep the data directory afterwards
+  bool keep = false;  // keep the data directory afterwards
 };
 
 struct LogBenchReport {
   LogBenchOptions options;
   double elapsed_s = 0;
   uint64_t records = 0;
-  uint64_t bytes = 0;          // record data bytes acknowledged
+  uint64_t bytes = 0;  // record data bytes acknowledged
   uint64_t appends = 0;
   uint64_t failed_appends = 0;
-  double mb_per_s = 0;         // 10^6 bytes per second of record data
+  double mb_per_s = 0;  // 10^6 bytes per second of record data
   double records_per_s = 0;
-  double ack_p50_ms = 0;       // append call -> acknowledgement
+  double ack_p50_ms = 0;  // append call -> acknowledgement
   double ack_p99_ms = 0;
   double ack_max_ms = 0;
   double fdatasyncs_per_s = 0;

@@ -5,12 +5,12 @@
 
 // Invariant checks for programmer errors. User input must never reach these: validate it and
 // return a Status instead. EDDY_CHECK is always on; EDDY_DCHECK only in debug builds.
-#define EDDY_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) [[unlikely]] {                                                       \
+#define EDDY_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    if (!(cond)) [[unlikely]] {                                                          \
       std::fprintf(stderr, "%s:%d: EDDY_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                   \
-    }                                                                                 \
+      std::abort();                                                                      \
+    }                                                                                    \
   } while (0)
 
 #ifdef NDEBUG

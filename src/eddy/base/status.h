@@ -18,11 +18,11 @@ class [[nodiscard]] Status {
     kCorruption,
     kInvalidArgument,
     kIoError,
-    kNoSpace,          // the device is full (ENOSPC / EDQUOT); retrying later may succeed
-    kOutOfRange,       // e.g. an offset before the trim horizon or past the end
+    kNoSpace,     // the device is full (ENOSPC / EDQUOT); retrying later may succeed
+    kOutOfRange,  // e.g. an offset before the trim horizon or past the end
     kAlreadyExists,
     kFailedPrecondition,
-    kUnavailable,      // temporarily unusable (closed, shutting down)
+    kUnavailable,  // temporarily unusable (closed, shutting down)
     kInternal,
   };
 
@@ -45,7 +45,8 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
-  // An I/O failure from a system call: ENOSPC/EDQUOT become kNoSpace, anything else kIoError.
+  // An I/O failure from a system call: ENOSPC/EDQUOT become kNoSpace, ENOENT kNotFound,
+  // anything else kIoError.
   // `context` names what was being done and to which file.
   static Status FromErrno(int err, std::string_view context);
 
@@ -84,8 +85,8 @@ std::string_view CodeName(Status::Code code);
 #define EDDY_STATUS_CONCAT(a, b) EDDY_STATUS_CONCAT_INNER(a, b)
 
 // Evaluates `expr` (a Status) and returns it from the enclosing function if it is not OK.
-#define EDDY_RETURN_IF_ERROR(expr)                  \
-  do {                                              \
-    ::eddy::Status eddy_status_ = (expr);           \
-    if (!eddy_status_.ok()) return eddy_status_;    \
+#define EDDY_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::eddy::Status eddy_status_ = (expr);        \
+    if (!eddy_status_.ok()) return eddy_status_; \
   } while (0)

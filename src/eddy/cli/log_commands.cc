@@ -42,7 +42,9 @@ void AddLogCommands(CLI::App& app) {
   auto* verify = log_cmd->add_subcommand(
       "verify", "Recover and fully read shard log directories, checking every record's CRC");
   auto dirs = std::make_shared<std::vector<std::string>>();
-  verify->add_option("dirs", *dirs, "Shard log directories")->required()->check(CLI::ExistingDirectory);
+  verify->add_option("dirs", *dirs, "Shard log directories")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   verify->callback([dirs] {
     log::SyncScheduler scheduler(log::SyncScheduler::Options{1});
     int failures = 0;

@@ -1,7 +1,7 @@
 // The `eddy` command: subcommands for running and inspecting eddy.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
@@ -22,27 +22,36 @@ int main(int argc, char** argv) {
   eddy::bench::LogBenchOptions log_bench;
   std::string durability = "sync";
   bool json = false;
-  auto* bench_log = bench->add_subcommand(
-      "log", "Append to shard logs through group commit and report MB/s, records/s, "
-             "append-to-ack latency and fdatasync calls/s");
+  auto* bench_log =
+      bench->add_subcommand("log",
+                            "Append to shard logs through group commit and report MB/s, records/s, "
+                            "append-to-ack latency and fdatasync calls/s");
   bench_log->add_option("--dir", log_bench.dir, "Scratch directory (emptied before and after)")
       ->capture_default_str();
   bench_log->add_option("--shards", log_bench.shards, "Number of shard logs")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   bench_log->add_option("--record-bytes", log_bench.record_bytes, "Data bytes per record")
-      ->capture_default_str()->check(CLI::Range(0, 10 * 1024 * 1024));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10 * 1024 * 1024));
   bench_log->add_option("--batch", log_bench.batch_records, "Records per append")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   bench_log->add_option("--producers", log_bench.producers, "Threads issuing appends")
-      ->capture_default_str()->check(CLI::Range(1, 1024));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   bench_log->add_option("--inflight", log_bench.inflight, "Appends in flight per producer")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   bench_log->add_option("--seconds", log_bench.seconds, "How long to append")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   bench_log->add_option("--durability", durability, "sync (fdatasync before ack), interval or none")
-      ->capture_default_str()->check(CLI::IsMember({"sync", "interval", "none"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sync", "interval", "none"}));
   bench_log->add_option("--sync-threads", log_bench.sync_threads, "Threads running fdatasync")
-      ->capture_default_str()->check(CLI::Range(1, 256));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   bench_log->add_flag("--keep", log_bench.keep, "Keep the data directory afterwards");
   bench_log->add_flag("--json", json, "Print one JSON object instead of a table");
   bench_log->callback([&] {
@@ -52,9 +61,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "eddy bench log: %s\n", report.status().ToString().c_str());
       throw CLI::RuntimeError(1);
     }
-    std::fputs((json ? eddy::bench::FormatReportJson(*report) + "\n"
-                     : eddy::bench::FormatReport(*report)).c_str(),
-               stdout);
+    std::fputs(
+        (json ? eddy::bench::FormatReportJson(*report) + "\n" : eddy::bench::FormatReport(*report))
+            .c_str(),
+        stdout);
   });
 
   // eddy log ...

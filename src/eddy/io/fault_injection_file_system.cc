@@ -125,9 +125,11 @@ Status FaultInjectionFileSystem::SyncDirectory(const std::string& dir) {
     }
   }
   EDDY_RETURN_IF_ERROR(base_->SyncDirectory(dir));
+  // "d/" and "d" name the same directory: compare the parent of "d/x" with both spelled alike.
+  const std::string synced = DirName(JoinPath(dir, "x"));
   std::lock_guard lock(mu_);
   for (auto it = unsynced_creations_.begin(); it != unsynced_creations_.end();) {
-    it = DirName(*it) == dir ? unsynced_creations_.erase(it) : std::next(it);
+    it = DirName(*it) == synced ? unsynced_creations_.erase(it) : std::next(it);
   }
   return Status::Ok();
 }
@@ -146,6 +148,9 @@ Status FaultInjectionFileSystem::RenameFile(const std::string& from, const std::
   if (auto it = synced_size_.find(from); it != synced_size_.end()) {
     synced_size_[to] = it->second;
     synced_size_.erase(it);
+  } else {
+    // `to` is now a file this object never wrote: forget what it knew of the replaced one.
+    synced_size_.erase(to);
   }
   // The renamed entry is durable only after the next SyncDirectory: model it as a creation.
   unsynced_creations_.erase(from);

@@ -34,6 +34,7 @@ std::string DirName(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) return ".";
+  while (slash > 0 && path[slash - 1] == '/') --slash;  // "a//b" -> "a"
   if (slash == 0) return "/";
   return std::string(path.substr(0, slash));
 }

@@ -11,6 +11,8 @@ namespace {
 
 constexpr uint8_t kRecordVersion = 1;
 constexpr uint8_t kFlagExplicitHashKey = 0x01;
+constexpr uint8_t kFlagMoreInBatch = 0x02;
+constexpr uint8_t kKnownFlags = kFlagExplicitHashKey | kFlagMoreInBatch;
 constexpr char kSegmentMagic[8] = {'e', 'd', 'd', 'y', 's', 'e', 'g', '\0'};
 constexpr uint32_t kSegmentFormatVersion = 1;
 
@@ -37,7 +39,7 @@ Status ValidateAppendRecord(const AppendRecord& record) {
 }
 
 void EncodeFrame(const AppendRecord& record, uint64_t offset, int64_t arrival_ms,
-                 std::string* out) {
+                 bool more_in_batch, std::string* out) {
   const size_t frame_size = EncodedFrameSize(record);
   const size_t start = out->size();
   out->resize(start + frame_size);
@@ -46,7 +48,8 @@ void EncodeFrame(const AppendRecord& record, uint64_t offset, int64_t arrival_ms
   EncodeFixed32(p, body_size);
   char* body = p + kFramePrefixSize;
   body[0] = static_cast<char>(kRecordVersion);
-  body[1] = static_cast<char>(record.explicit_hash_key ? kFlagExplicitHashKey : 0);
+  body[1] = static_cast<char>((record.explicit_hash_key ? kFlagExplicitHashKey : 0) |
+                              (more_in_batch ? kFlagMoreInBatch : 0));
   EncodeFixed16(body + 2, static_cast<uint16_t>(record.partition_key.size()));
   EncodeFixed64(body + 4, offset);
   EncodeFixed64(body + 12, static_cast<uint64_t>(arrival_ms));
@@ -80,7 +83,7 @@ DecodeOutcome DecodeFrame(std::string_view buf, std::optional<uint64_t> expected
   if (crc != DecodeFixed32(p + 4)) return DecodeOutcome::kInvalid;
   const auto version = static_cast<uint8_t>(body[0]);
   const auto flags = static_cast<uint8_t>(body[1]);
-  if (version != kRecordVersion || (flags & ~kFlagExplicitHashKey) != 0) {
+  if (version != kRecordVersion || (flags & ~kKnownFlags) != 0) {
     return DecodeOutcome::kInvalid;
   }
   const uint16_t key_size = DecodeFixed16(body + 2);
@@ -99,6 +102,7 @@ DecodeOutcome DecodeFrame(std::string_view buf, std::optional<uint64_t> expected
   } else {
     record->explicit_hash_key.reset();
   }
+  record->more_in_batch = (flags & kFlagMoreInBatch) != 0;
   record->partition_key = std::string_view(q, key_size);
   q += key_size;
   record->data = std::string_view(q, body + body_size - q);

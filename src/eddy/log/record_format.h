@@ -15,8 +15,8 @@ namespace eddy::log {
 // docs/design/log-format.md. Pure functions; no I/O.
 
 inline constexpr size_t kSegmentHeaderSize = 32;
-inline constexpr size_t kFramePrefixSize = 8;    // length + CRC
-inline constexpr size_t kBodyFixedSize = 20;     // version, flags, key length, offset, time
+inline constexpr size_t kFramePrefixSize = 8;  // length + CRC
+inline constexpr size_t kBodyFixedSize = 20;   // version, flags, key length, offset, time
 inline constexpr size_t kHashKeySize = 16;
 inline constexpr size_t kMaxPartitionKeyBytes = 65535;
 inline constexpr size_t kMaxDataBytes = 10 * 1024 * 1024;
@@ -41,6 +41,7 @@ struct RecordView {
   std::string_view partition_key;
   std::optional<HashKey> explicit_hash_key;
   std::string_view data;
+  bool more_in_batch = false;  // another record of the same append follows
 };
 
 // Bytes the frame of `record` occupies on disk.
@@ -51,9 +52,11 @@ size_t EncodedFrameSize(const AppendRecord& record);
 Status ValidateAppendRecord(const AppendRecord& record);
 
 // Appends the frame of `record` with the given offset and arrival time to `out`.
+// `more_in_batch` marks every record of an append but the last, so recovery can cut a batch
+// that a crash left half written (appends are all-or-nothing).
 // REQUIRES: ValidateAppendRecord(record).ok().
 void EncodeFrame(const AppendRecord& record, uint64_t offset, int64_t arrival_ms,
-                 std::string* out);
+                 bool more_in_batch, std::string* out);
 
 enum class DecodeOutcome {
   kOk,          // *record and *frame_size are set

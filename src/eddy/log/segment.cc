@@ -11,8 +11,8 @@
 namespace eddy::log {
 namespace {
 
-constexpr size_t kScanChunk = 1 << 20;       // recovery and rebuild scans read 1 MiB at a time
-constexpr size_t kMinReadChunk = 64 << 10;   // reads fetch at least 64 KiB
+constexpr size_t kScanChunk = 1 << 20;      // recovery and rebuild scans read 1 MiB at a time
+constexpr size_t kMinReadChunk = 64 << 10;  // reads fetch at least 64 KiB
 constexpr size_t kMaxReadChunk = 8 << 20;
 
 std::string BaseName(uint64_t base_offset) { return fmt::format("{:020d}", base_offset); }
@@ -33,8 +33,7 @@ std::optional<uint64_t> Segment::ParseLogFileName(std::string_view name) {
   return v;
 }
 
-Segment::Segment(io::FileSystem* fs, const std::string& dir, uint64_t base_offset,
-                 Options options)
+Segment::Segment(io::FileSystem* fs, const std::string& dir, uint64_t base_offset, Options options)
     : fs_(fs),
       dir_(dir),
       base_offset_(base_offset),
@@ -67,8 +66,8 @@ Status Segment::ReadHeader(uint64_t file_size) {
   EDDY_RETURN_IF_ERROR(
       DecodeSegmentHeader(std::string_view(buf, sizeof buf), &header).WithContext(log_path_));
   if (header.base_offset != base_offset_) {
-    return Status::Corruption(fmt::format("{}: header says base offset {}", log_path_,
-                                          header.base_offset));
+    return Status::Corruption(
+        fmt::format("{}: header says base offset {}", log_path_, header.base_offset));
   }
   created_ms_ = header.created_ms;
   return Status::Ok();
@@ -79,6 +78,7 @@ Result<std::shared_ptr<Segment>> Segment::Create(io::FileSystem* fs, const std::
                                                  Options options) {
   std::shared_ptr<Segment> seg(new Segment(fs, dir, base_offset, options));
   seg->created_ms_ = created_ms;
+  // A failure here leaves no file of ours behind (an existing file is not ours to remove).
   EDDY_ASSIGN_OR_RETURN(auto writer, fs->OpenWritable(seg->log_path_, io::OpenMode::kCreateNew));
   seg->writer_ = std::move(writer);
   Status s = seg->writer_->Append(EncodeSegmentHeader({base_offset, created_ms}));
@@ -146,17 +146,16 @@ Status Segment::RebuildSealedIndex(uint64_t end_offset) {
   int64_t last_ms = 0;
   uint64_t last_offset = base_offset_;
   EDDY_ASSIGN_OR_RETURN(uint64_t size, reader_->Size());
-  EDDY_ASSIGN_OR_RETURN(
-      ScanResult r,
-      Scan(kSegmentHeaderSize, base_offset_, size,
-           [&](const RecordView& rec, uint64_t pos, size_t) {
-             builder.Observe(static_cast<uint32_t>(rec.offset - base_offset_),
-                             static_cast<uint32_t>(pos), rec.arrival_ms, &index,
-                             &ignored_offsets, &ignored_times);
-             last_ms = rec.arrival_ms;
-             last_offset = rec.offset;
-             return true;
-           }));
+  EDDY_ASSIGN_OR_RETURN(ScanResult r, Scan(kSegmentHeaderSize, base_offset_, size,
+                                           [&](const RecordView& rec, uint64_t pos, size_t) {
+                                             builder.Observe(
+                                                 static_cast<uint32_t>(rec.offset - base_offset_),
+                                                 static_cast<uint32_t>(pos), rec.arrival_ms, &index,
+                                                 &ignored_offsets, &ignored_times);
+                                             last_ms = rec.arrival_ms;
+                                             last_offset = rec.offset;
+                                             return true;
+                                           }));
   if (r.stop != ScanStop::kEnd) return Corruption(r.position, r.offset, "invalid record");
   if (r.offset != end_offset) {
     return Status::Corruption(fmt::format("{}: holds records up to offset {}, expected {}",
@@ -207,8 +206,7 @@ Status Segment::EnsureIndexLoaded() const {
 Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const std::string& dir,
                                                      uint64_t base_offset, Options options) {
   std::shared_ptr<Segment> seg(new Segment(fs, dir, base_offset, options));
-  EDDY_ASSIGN_OR_RETURN(auto writer,
-                        fs->OpenWritable(seg->log_path_, io::OpenMode::kOpenExisting));
+  EDDY_ASSIGN_OR_RETURN(auto writer, fs->OpenWritable(seg->log_path_, io::OpenMode::kOpenExisting));
   seg->writer_ = std::move(writer);
   EDDY_RETURN_IF_ERROR(seg->OpenReader());
   uint64_t size = seg->writer_->Size();
@@ -269,32 +267,63 @@ Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const s
     index.Clear();
   }
 
+  // Scan the tail, remembering where the last complete append (batch) ends: records of a batch
+  // that a crash left half written are cut with the torn bytes (appends are all-or-nothing).
   std::string ignored_offsets;
   std::string ignored_times;
-  int64_t last_ms = 0;
-  EDDY_ASSIGN_OR_RETURN(
-      ScanResult r,
-      seg->Scan(start_pos, start_offset, size, [&](const RecordView& rec, uint64_t pos, size_t) {
-        if (!(resume && rec.offset == start_offset)) {
-          seg->builder_.Observe(static_cast<uint32_t>(rec.offset - base_offset),
-                                static_cast<uint32_t>(pos), rec.arrival_ms, &index,
-                                &ignored_offsets, &ignored_times);
-        }
-        last_ms = rec.arrival_ms;
-        return true;
-      }));
+  struct Boundary {
+    bool known = false;
+    uint64_t position = 0;
+    uint64_t offset = 0;
+    int64_t last_ms = 0;
+  } boundary;
+  ScanResult r{};
+  for (;;) {
+    boundary = Boundary{};
+    if (!resume) boundary = Boundary{true, kSegmentHeaderSize, base_offset, 0};
+    EDDY_ASSIGN_OR_RETURN(
+        r,
+        seg->Scan(start_pos, start_offset, size,
+                  [&](const RecordView& rec, uint64_t pos, size_t frame_size) {
+                    if (!(resume && rec.offset == start_offset)) {
+                      seg->builder_.Observe(static_cast<uint32_t>(rec.offset - base_offset),
+                                            static_cast<uint32_t>(pos), rec.arrival_ms, &index,
+                                            &ignored_offsets, &ignored_times);
+                    }
+                    if (!rec.more_in_batch) {
+                      boundary = Boundary{true, pos + frame_size, rec.offset + 1, rec.arrival_ms};
+                    }
+                    return true;
+                  }));
+    if (boundary.known) break;
+    // Resumed inside a batch that never completed: rescan the segment from its start.
+    resume = false;
+    start_pos = kSegmentHeaderSize;
+    start_offset = base_offset;
+    index.Clear();
+    seg->builder_.Reset();
+  }
   if (r.stop != ScanStop::kEnd) {
     EDDY_ASSIGN_OR_RETURN(bool follows, seg->ValidFrameFollows(r.position, r.offset, size));
     if (follows) {
       return seg->Corruption(r.position, r.offset,
                              "damaged record followed by valid records (not a torn tail)");
     }
+  }
+  if (boundary.position < size) {
     // A torn tail: unacknowledged bytes from an interrupted write. Cut them off for good.
-    EDDY_RETURN_IF_ERROR(seg->writer_->Truncate(r.position));
+    EDDY_RETURN_IF_ERROR(seg->writer_->Truncate(boundary.position));
     EDDY_RETURN_IF_ERROR(seg->writer_->Sync());
   }
-  if (last_ms == 0 && r.offset > base_offset) {
-    // Resumed at the last record without visiting a newer one: its time is in the index.
+  if (boundary.offset == base_offset) {
+    index.Clear();
+  } else {
+    index.TruncateAfter(static_cast<uint32_t>(boundary.offset - 1 - base_offset));
+  }
+  seg->builder_.ResumeFrom(index);
+  int64_t last_ms = boundary.last_ms;
+  if (last_ms == 0 && boundary.offset > base_offset) {
+    // Resumed exactly at the last record without visiting it: its time is in the index.
     last_ms = index.times().empty() ? 0 : index.times().back().arrival_ms;
   }
   EDDY_RETURN_IF_ERROR(seg->WriteIndexFilesAtomically(index));
@@ -304,10 +333,10 @@ Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const s
     seg->index_ = std::move(index);
     seg->index_loaded_ = true;
   }
-  seg->written_size_ = r.position;
-  seg->written_end_offset_ = r.offset;
+  seg->written_size_ = boundary.position;
+  seg->written_end_offset_ = boundary.offset;
   seg->written_last_arrival_ms_ = last_ms;
-  seg->SetVisible(r.position, r.offset, last_ms);
+  seg->SetVisible(boundary.position, boundary.offset, last_ms);
   return seg;
 }
 
@@ -327,7 +356,7 @@ Result<bool> Segment::ValidFrameFollows(uint64_t position, uint64_t after_offset
     for (; i + kFramePrefixSize + kBodyFixedSize <= n; ++i) {
       const char* p = buf.data() + i;
       // Cheap filters first: version byte, flags, plausible offset.
-      if (p[8] != 1 || (static_cast<uint8_t>(p[9]) & ~1u) != 0) continue;
+      if (p[8] != 1 || (static_cast<uint8_t>(p[9]) & ~3u) != 0) continue;
       const uint64_t offset = DecodeFixed64(p + 12);
       if (offset < after_offset || offset > max_offset) continue;
       const uint32_t body = DecodeFixed32(p);
@@ -472,16 +501,15 @@ Result<std::optional<uint64_t>> Segment::FindFirstAtOrAfter(int64_t ms) const {
     }
   }
   std::optional<uint64_t> found;
-  EDDY_ASSIGN_OR_RETURN(ScanResult r,
-                        Scan(position, offset, readable_size(),
-                             [&](const RecordView& rec, uint64_t, size_t) {
-                               if (rec.offset >= end) return false;
-                               if (rec.arrival_ms >= ms) {
-                                 found = rec.offset;
-                                 return false;
-                               }
-                               return true;
-                             }));
+  EDDY_ASSIGN_OR_RETURN(ScanResult r, Scan(position, offset, readable_size(),
+                                           [&](const RecordView& rec, uint64_t, size_t) {
+                                             if (rec.offset >= end) return false;
+                                             if (rec.arrival_ms >= ms) {
+                                               found = rec.offset;
+                                               return false;
+                                             }
+                                             return true;
+                                           }));
   if (r.stop == ScanStop::kInvalid || r.stop == ScanStop::kIncomplete) {
     return Corruption(r.position, r.offset, "invalid record");
   }

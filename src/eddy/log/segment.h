@@ -84,14 +84,15 @@ class Segment {
   uint64_t record_count() const { return end_offset() - base_offset_; }
   // Arrival time of the newest visible record; 0 when empty.
   int64_t last_arrival_ms() const { return last_arrival_ms_.load(std::memory_order_acquire); }
+  // True once Seal() succeeded: nothing may be appended any more.
+  bool sealed() const { return sealed_; }
   // Bytes in the file that readers may read.
   uint64_t readable_size() const { return readable_size_.load(std::memory_order_acquire); }
 
   // Appends decoded records with offsets >= `from` to `batch`, until the limits, the end of the
   // visible records or the end of the segment. Verifies every frame it passes.
   // REQUIRES: base_offset() <= from < end_offset().
-  Status Read(uint64_t from, const ReadLimits& limits, size_t* bytes_used,
-              ReadBatch* batch) const;
+  Status Read(uint64_t from, const ReadLimits& limits, size_t* bytes_used, ReadBatch* batch) const;
 
   // First visible record with arrival >= ms, or nullopt when every record is older.
   Result<std::optional<uint64_t>> FindFirstAtOrAfter(int64_t ms) const;

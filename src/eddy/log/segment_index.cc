@@ -7,9 +7,9 @@
 namespace eddy::log {
 
 std::optional<OffsetIndexEntry> SegmentIndex::FloorOffset(uint32_t rel) const {
-  auto it = std::upper_bound(
-      offsets_.begin(), offsets_.end(), rel,
-      [](uint32_t r, const OffsetIndexEntry& e) { return r < e.relative_offset; });
+  auto it =
+      std::upper_bound(offsets_.begin(), offsets_.end(), rel,
+                       [](uint32_t r, const OffsetIndexEntry& e) { return r < e.relative_offset; });
   if (it == offsets_.begin()) return std::nullopt;
   return *std::prev(it);
 }
@@ -123,8 +123,7 @@ void IndexBuilder::Observe(uint32_t relative_offset, uint32_t position, int64_t 
     have_offset_ = true;
     last_offset_position_ = position;
   }
-  if (!have_time_ ||
-      (position - last_time_position_ >= interval_ && arrival_ms > last_time_ms_)) {
+  if (!have_time_ || (position - last_time_position_ >= interval_ && arrival_ms > last_time_ms_)) {
     TimeIndexEntry e{arrival_ms, relative_offset};
     index->AddTime(e);
     SegmentIndex::EncodeTimeEntry(e, time_bytes);

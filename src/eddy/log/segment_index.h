@@ -71,8 +71,8 @@ class IndexBuilder {
 
   // Observes the next record of the segment; appends the entries it needs to `index` and their
   // file images to `offset_bytes` / `time_bytes`.
-  void Observe(uint32_t relative_offset, uint32_t position, int64_t arrival_ms,
-               SegmentIndex* index, std::string* offset_bytes, std::string* time_bytes);
+  void Observe(uint32_t relative_offset, uint32_t position, int64_t arrival_ms, SegmentIndex* index,
+               std::string* offset_bytes, std::string* time_bytes);
 
  private:
   const uint32_t interval_;

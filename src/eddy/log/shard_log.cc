@@ -20,9 +20,12 @@ Result<Durability> ParseDurability(std::string_view name) {
 
 std::string_view DurabilityName(Durability d) {
   switch (d) {
-    case Durability::kSync: return "sync";
-    case Durability::kInterval: return "interval";
-    case Durability::kNone: return "none";
+    case Durability::kSync:
+      return "sync";
+    case Durability::kInterval:
+      return "interval";
+    case Durability::kNone:
+      return "none";
   }
   return "?";
 }
@@ -38,8 +41,8 @@ ShardLog::~ShardLog() {
 Result<std::unique_ptr<ShardLog>> ShardLog::Open(const std::string& dir, LogOptions options,
                                                  Env env) {
   EDDY_CHECK(env.fs != nullptr && env.clock != nullptr && env.scheduler != nullptr);
-  if (options.max_segment_bytes < 4096 || options.max_segment_bytes > UINT32_MAX) {
-    return Status::InvalidArgument("max_segment_bytes must be between 4 KiB and 4 GiB - 1");
+  if (options.max_segment_bytes < 1024 || options.max_segment_bytes > UINT32_MAX) {
+    return Status::InvalidArgument("max_segment_bytes must be between 1 KiB and 4 GiB - 1");
   }
   if (options.index_interval_bytes == 0) {
     return Status::InvalidArgument("index_interval_bytes must be positive");
@@ -84,8 +87,8 @@ Status ShardLog::Recover() {
     segments.push_back(std::move(seg));
   } else {
     for (size_t i = 0; i + 1 < bases.size(); ++i) {
-      EDDY_ASSIGN_OR_RETURN(
-          auto seg, Segment::OpenSealed(fs, dir_, bases[i], bases[i + 1], seg_options));
+      EDDY_ASSIGN_OR_RETURN(auto seg,
+                            Segment::OpenSealed(fs, dir_, bases[i], bases[i + 1], seg_options));
       segments.push_back(std::move(seg));
     }
     EDDY_ASSIGN_OR_RETURN(auto seg, Segment::OpenActive(fs, dir_, bases.back(), seg_options));
@@ -98,7 +101,8 @@ Status ShardLog::Recover() {
   active_ = segments.back();
   durable_end_ = active_->end_offset();
   last_arrival_ms_ = 0;
-  for (const auto& seg : segments) last_arrival_ms_ = std::max(last_arrival_ms_, seg->last_arrival_ms());
+  for (const auto& seg : segments)
+    last_arrival_ms_ = std::max(last_arrival_ms_, seg->last_arrival_ms());
   PublishSegments(std::move(segments));
   return Status::Ok();
 }
@@ -146,7 +150,8 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
     if (s.ok() && active_->written_end_offset() > active_->base_offset()) {
       const bool too_big = active_->written_size() + total > options_.max_segment_bytes;
       const bool too_old = now - active_->created_ms() >= options_.max_segment_age_ms;
-      if (too_big || too_old) {
+      // A sealed active segment is a roll that failed halfway (e.g. disk full): finish it.
+      if (too_big || too_old || active_->sealed()) {
         s = SyncAndPublishLocked(&completions);
         if (s.ok()) s = RollLocked();
       }
@@ -168,7 +173,7 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
     for (size_t i = 0; i < records.size(); ++i) {
       metas_.push_back({first + i, static_cast<uint32_t>(position), arrival});
       const size_t before = scratch_.size();
-      EncodeFrame(records[i], first + i, arrival, &scratch_);
+      EncodeFrame(records[i], first + i, arrival, i + 1 < records.size(), &scratch_);
       position += scratch_.size() - before;
     }
     bool needs_repair = false;
@@ -243,7 +248,7 @@ void ShardLog::RollBackLocked(const Status& cause, Completions* completions) {
 }
 
 Status ShardLog::RollLocked() {
-  EDDY_RETURN_IF_ERROR(active_->Seal());
+  if (!active_->sealed()) EDDY_RETURN_IF_ERROR(active_->Seal());
   const uint64_t base = active_->written_end_offset();
   EDDY_ASSIGN_OR_RETURN(auto seg, Segment::Create(env_.fs, dir_, base, env_.clock->NowMillis(),
                                                   Segment::Options{options_.index_interval_bytes}));
@@ -311,17 +316,15 @@ Result<ReadBatch> ShardLog::Read(LogOffset from_offset, ReadLimits limits) const
   const uint64_t start = segments->front()->base_offset();
   const uint64_t end = segments->back()->end_offset();
   if (from < start) {
-    return Status::OutOfRange(
-        fmt::format("offset {} is before the trim horizon {}", from, start));
+    return Status::OutOfRange(fmt::format("offset {} is before the trim horizon {}", from, start));
   }
   if (from > end) return Status::OutOfRange(fmt::format("offset {} is past the end {}", from, end));
   ReadBatch batch;
   batch.next_offset = from;
   if (limits.max_records == 0) return batch;
-  auto it = std::upper_bound(segments->begin(), segments->end(), from,
-                             [](uint64_t o, const std::shared_ptr<Segment>& s) {
-                               return o < s->base_offset();
-                             });
+  auto it = std::upper_bound(
+      segments->begin(), segments->end(), from,
+      [](uint64_t o, const std::shared_ptr<Segment>& s) { return o < s->base_offset(); });
   size_t bytes_used = 0;
   uint64_t next = from;
   for (--it; it != segments->end(); ++it) {
@@ -401,6 +404,7 @@ Status ShardLog::Close() {
     std::unique_lock lock(mu_);
     if (closed_) return Status::Ok();
     closed_ = true;
+    if (active_ == nullptr) return Status::Ok();  // Open() failed before recovery finished
     // In-flight and queued syncs finish first; they complete the appends they cover.
     sync_idle_cv_.wait(lock, [this] { return !sync_scheduled_; });
     if (!needs_repair_ && active_->written_size() > active_->readable_size()) {

@@ -23,7 +23,7 @@ namespace eddy::log {
 
 // When an append is acknowledged.
 enum class Durability {
-  kSync,      // after fdatasync (group commit). The default; the only mode that survives power loss.
+  kSync,  // after fdatasync (group commit). The default; the only mode that survives power loss.
   kInterval,  // after the write; synced every `sync_interval_ms`
   kNone,      // after the write; synced only when a segment is sealed or the log closed
 };
@@ -33,12 +33,12 @@ Result<Durability> ParseDurability(std::string_view name);
 std::string_view DurabilityName(Durability d);
 
 struct LogOptions {
-  uint64_t max_segment_bytes = 128ull << 20;      // capped at 4 GiB - 1 (u32 index positions)
-  int64_t max_segment_age_ms = 60 * 60 * 1000;    // a non-empty segment older than this rolls
-  int64_t retention_ms = 24 * 60 * 60 * 1000;     // 24 h .. 8,760 h for Kinesis streams
+  uint64_t max_segment_bytes = 128ull << 20;    // capped at 4 GiB - 1 (u32 index positions)
+  int64_t max_segment_age_ms = 60 * 60 * 1000;  // a non-empty segment older than this rolls
+  int64_t retention_ms = 24 * 60 * 60 * 1000;   // 24 h .. 8,760 h for Kinesis streams
   uint32_t index_interval_bytes = 4096;
   Durability durability = Durability::kSync;
-  int64_t sync_interval_ms = 200;                 // for Durability::kInterval
+  int64_t sync_interval_ms = 200;  // for Durability::kInterval
 };
 
 struct AppendResult {
@@ -155,7 +155,7 @@ class ShardLog final : private SyncTarget {
   std::condition_variable sync_idle_cv_;
   std::shared_ptr<Segment> active_ GUARDED_BY(mu_);
   std::deque<Pending> pending_ GUARDED_BY(mu_);
-  std::string scratch_ GUARDED_BY(mu_);       // encoded frames of the current batch
+  std::string scratch_ GUARDED_BY(mu_);  // encoded frames of the current batch
   std::vector<FrameMeta> metas_ GUARDED_BY(mu_);
   int64_t last_arrival_ms_ GUARDED_BY(mu_) = 0;
   uint64_t durable_end_ GUARDED_BY(mu_) = 0;  // offsets below this are durable

@@ -1,0 +1,47 @@
+# A thin front end over CMake presets (see CMakePresets.json). `make help` lists the targets.
+EDDY := build/release/src/eddy/cli/eddy
+JOBS ?= $(shell nproc)
+
+.PHONY: help build run test test-release test-sanitizers crash bench format tidy clean
+
+help:
+	@echo "make build            optimized build (preset release) -> $(EDDY)"
+	@echo "make run              build, then run eddy's main job (for now: the shard-log benchmark)"
+	@echo "make test             every test: release build (unit, crash) + ASan/UBSan build (unit)"
+	@echo "make crash            only the crash tests (EDDY_CRASH_KILLS=N to change the kill count)"
+	@echo "make bench            the shard-log benchmarks recorded in docs/BENCHMARKS.md"
+	@echo "make format | tidy    clang-format the sources | clang-tidy them"
+	@echo "make clean            remove build/"
+
+build:
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+run: build
+	$(EDDY) bench log
+
+test: test-release test-sanitizers
+
+test-release: build
+	ctest --preset release -j $(JOBS)
+
+test-sanitizers:
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+	ctest --preset unit -j $(JOBS)
+
+crash: build
+	ctest --preset crash
+
+bench: build
+	$(EDDY) bench log --shards 4 --seconds 10
+	$(EDDY) bench log --shards 256 --inflight 128 --seconds 10
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+tidy: build
+	git ls-files 'src/*.cc' | xargs clang-tidy -p build/release --quiet
+
+clean:
+	rm -rf build

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Fails when a module under src/eddy includes a header of a module it does not depend on.
+
+Usage: check_module_deps.py SRC_EDDY_DIR MODULE_DEPS_FILE
+The deps file has one line per module, "module: dep dep ...", written by CMake from each
+eddy_cc_library's DEPS; shared/DESIGN.md's module table is where those come from.
+"""
+import os
+import re
+import sys
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"eddy/([a-z_]+(?:/[a-z_]+)?)/')
+
+
+def load_graph(path):
+    graph = {}
+    with open(path) as f:
+        for line in f:
+            if ':' not in line:
+                continue
+            module, deps = line.split(':', 1)
+            graph[module.strip()] = deps.split()
+    return graph
+
+
+def closure(graph, module):
+    seen, stack = set(), [module]
+    while stack:
+        m = stack.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        stack.extend(graph.get(m, []))
+    return seen
+
+
+def main():
+    src, deps_file = sys.argv[1], sys.argv[2]
+    graph = load_graph(deps_file)
+    errors = []
+    checked = 0
+    for module in sorted(graph):
+        allowed = closure(graph, module)
+        folder = os.path.join(src, *module.split('_')) if not os.path.isdir(
+            os.path.join(src, module)) else os.path.join(src, module)
+        for root, _, files in os.walk(folder):
+            for name in files:
+                if not name.endswith(('.h', '.cc')):
+                    continue
+                path = os.path.join(root, name)
+                with open(path) as f:
+                    for number, line in enumerate(f, 1):
+                        m = INCLUDE.match(line)
+                        if not m:
+                            continue
+                        checked += 1
+                        target = m.group(1).split('/')[0]
+                        if target not in allowed:
+                            errors.append(f'{path}:{number}: module {module} includes '
+                                          f'"eddy/{m.group(1)}/..." but does not depend on {target}')
+    for e in errors:
+        print(e)
+    print(f'{checked} includes checked in {len(graph)} modules, {len(errors)} violations')
+    return 1 if errors else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
