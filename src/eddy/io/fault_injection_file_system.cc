@@ -22,8 +22,10 @@ class FaultInjectionWritableFile final : public WritableFile {
     if (int err = owner_->AdmitSync(); err != 0) {
       return Status::FromErrno(err, "fdatasync " + base_->path());
     }
+    // Only what was in the file before the sync began is known to be covered by it.
+    const uint64_t size = base_->Size();
     EDDY_RETURN_IF_ERROR(base_->Sync());
-    owner_->RecordSynced(base_->path(), base_->Size());
+    owner_->RecordSynced(base_->path(), size);
     return Status::Ok();
   }
 

@@ -19,7 +19,9 @@ namespace eddy::io {
 // them away). When Sync() fails, the caller must not assume any unsynced byte is durable, now
 // or after a later successful Sync (Linux may drop dirty pages on a failed writeback).
 //
-// Thread-safety: not thread-safe; one writer at a time.
+// Thread-safety: Append() and Truncate() from one thread at a time; Sync() and Size() may run
+// concurrently with them (the shard log syncs while the next append writes). A Sync() covers at
+// least the bytes appended before it started.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <string>
 
@@ -30,13 +31,15 @@ class PosixWritableFile final : public WritableFile {
   Status Append(std::string_view data) override {
     const char* p = data.data();
     size_t left = data.size();
+    uint64_t size = size_.load(std::memory_order_relaxed);
     while (left > 0) {
-      ssize_t n = RetryOnEintr([&] { return ::pwrite(fd_, p, left, static_cast<off_t>(size_)); });
+      ssize_t n = RetryOnEintr([&] { return ::pwrite(fd_, p, left, static_cast<off_t>(size)); });
       if (n < 0) return Status::FromErrno(errno, "write " + path_);
       if (n == 0) return Status::IoError("write " + path_ + ": wrote nothing");
       p += n;
       left -= static_cast<size_t>(n);
-      size_ += static_cast<uint64_t>(n);
+      size += static_cast<uint64_t>(n);
+      size_.store(size, std::memory_order_release);
     }
     return Status::Ok();
   }
@@ -52,17 +55,17 @@ class PosixWritableFile final : public WritableFile {
     if (RetryOnEintr([&] { return ::ftruncate(fd_, static_cast<off_t>(size)); }) < 0) {
       return Status::FromErrno(errno, "ftruncate " + path_);
     }
-    size_ = size;
+    size_.store(size, std::memory_order_release);
     return Status::Ok();
   }
 
-  uint64_t Size() const override { return size_; }
+  uint64_t Size() const override { return size_.load(std::memory_order_acquire); }
   const std::string& path() const override { return path_; }
 
  private:
   const std::string path_;
   const int fd_;
-  uint64_t size_;
+  std::atomic<uint64_t> size_;  // read by Size() on other threads (see WritableFile)
 };
 
 class PosixReadableFile final : public ReadableFile {

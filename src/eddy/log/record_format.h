@@ -23,6 +23,10 @@ inline constexpr size_t kMaxDataBytes = 10 * 1024 * 1024;
 inline constexpr size_t kMaxBodySize =
     kBodyFixedSize + kHashKeySize + kMaxPartitionKeyBytes + kMaxDataBytes;
 inline constexpr size_t kMaxFrameSize = kFramePrefixSize + kMaxBodySize;
+// One append (batch) encodes to at most this many bytes; with segments capped at 2 GiB, every
+// byte position fits the indexes' u32.
+inline constexpr size_t kMaxBatchBytes = 64 << 20;
+inline constexpr uint64_t kMaxSegmentBytes = 2ull << 30;
 
 // A 128-bit unsigned hash key, big-endian.
 using HashKey = std::array<uint8_t, kHashKeySize>;

@@ -41,8 +41,8 @@ ShardLog::~ShardLog() {
 Result<std::unique_ptr<ShardLog>> ShardLog::Open(const std::string& dir, LogOptions options,
                                                  Env env) {
   EDDY_CHECK(env.fs != nullptr && env.clock != nullptr && env.scheduler != nullptr);
-  if (options.max_segment_bytes < 1024 || options.max_segment_bytes > UINT32_MAX) {
-    return Status::InvalidArgument("max_segment_bytes must be between 1 KiB and 4 GiB - 1");
+  if (options.max_segment_bytes < 1024 || options.max_segment_bytes > kMaxSegmentBytes) {
+    return Status::InvalidArgument("max_segment_bytes must be between 1 KiB and 2 GiB");
   }
   if (options.index_interval_bytes == 0) {
     return Status::InvalidArgument("index_interval_bytes must be positive");
@@ -128,11 +128,17 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
     done(Status::InvalidArgument("an append needs at least one record"));
     return;
   }
+  size_t total = 0;
   for (const auto& r : records) {
     if (Status s = ValidateAppendRecord(r); !s.ok()) {
       done(s);
       return;
     }
+    total += EncodedFrameSize(r);
+  }
+  if (total > kMaxBatchBytes) {
+    done(Status::InvalidArgument("an append may hold at most 64 MiB"));
+    return;
   }
   Completions completions;
   {
@@ -144,8 +150,6 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
       RollBackLocked(Status::IoError("repairing after an earlier failure"), &completions);
       if (needs_repair_) s = Status::IoError("shard log " + dir_ + " cannot be repaired yet");
     }
-    size_t total = 0;
-    for (const auto& r : records) total += EncodedFrameSize(r);
     const int64_t now = env_.clock->NowMillis();
     if (s.ok() && active_->written_end_offset() > active_->base_offset()) {
       const bool too_big = active_->written_size() + total > options_.max_segment_bytes;
@@ -264,12 +268,14 @@ void ShardLog::RunSync() {
   std::shared_ptr<Segment> seg;
   uint64_t target_size = 0;
   uint64_t target_end = 0;
+  int64_t target_arrival_ms = 0;
   uint64_t truncations = 0;
   {
     std::lock_guard lock(mu_);
     seg = active_;
     target_size = seg->written_size();
     target_end = seg->written_end_offset();
+    target_arrival_ms = seg->written_last_arrival_ms();
     truncations = truncations_;
   }
   // The fdatasync runs without the lock: appends keep writing meanwhile and wait for the next.
@@ -286,9 +292,7 @@ void ShardLog::RunSync() {
           RollBackLocked(s, &completions);
         }
       } else if (still_relevant && target_end > durable_end_) {
-        seg->SetVisible(target_size, target_end, seg->written_last_arrival_ms());
-        // written_last_arrival_ms may be newer than target_end's record; arrival times are
-        // only used for retention and time lookups, where a slightly newer time is harmless.
+        seg->SetVisible(target_size, target_end, target_arrival_ms);
         durable_end_ = target_end;
         while (!pending_.empty() && pending_.front().end_offset <= durable_end_) {
           completions.emplace_back(std::move(pending_.front().done), pending_.front().result);

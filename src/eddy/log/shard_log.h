@@ -33,7 +33,7 @@ Result<Durability> ParseDurability(std::string_view name);
 std::string_view DurabilityName(Durability d);
 
 struct LogOptions {
-  uint64_t max_segment_bytes = 128ull << 20;    // capped at 4 GiB - 1 (u32 index positions)
+  uint64_t max_segment_bytes = 128ull << 20;    // 1 KiB .. 2 GiB (u32 index positions)
   int64_t max_segment_age_ms = 60 * 60 * 1000;  // a non-empty segment older than this rolls
   int64_t retention_ms = 24 * 60 * 60 * 1000;   // 24 h .. 8,760 h for Kinesis streams
   uint32_t index_interval_bytes = 4096;
@@ -80,13 +80,14 @@ class ShardLog final : private SyncTarget {
 
   using AppendCallback = std::function<void(const Result<AppendResult>&)>;
 
-  // Appends `records` as one batch; `done` runs once the batch is acknowledged or has failed.
-  // It runs on a sync-scheduler thread (durable mode) or on the calling thread (other modes,
-  // and for failures found before writing); it must not block for long, and may call back
-  // into this log. The record views need only live until AppendAsync returns.
+  // Appends `records` as one batch (at most 64 MiB encoded); `done` runs once the batch is
+  // acknowledged or has failed. It runs on a sync-scheduler thread (durable mode) or on the calling
+  // thread (other modes, and for failures found before writing); it must not block for long, and
+  // may call back into this log. The record views need only live until AppendAsync returns.
   void AppendAsync(std::span<const AppendRecord> records, AppendCallback done);
 
-  // Blocking form of AppendAsync.
+  // Blocking form of AppendAsync. Must not be called from an append callback (it would wait
+  // on the scheduler thread it occupies).
   Result<AppendResult> Append(std::span<const AppendRecord> records);
 
   // Records from `from` on, within `limits`. OutOfRange if `from` is before the trim horizon or

@@ -69,6 +69,22 @@ TEST_F(LogTest, EmptyAndOversizedAppendsAreRejected) {
   EXPECT_EQ(log_->end_offset().value(), 0u);
 }
 
+TEST_F(LogTest, OversizedBatchIsRejected) {
+  OpenLog();
+  const std::string data(kMaxDataBytes, 'x');
+  std::vector<AppendRecord> records(7, AppendRecord{"k", std::nullopt, data});  // 70 MiB
+  EXPECT_EQ(log_->Append(records).status().code(), Status::Code::kInvalidArgument);
+  records.resize(6);  // 60 MiB fits
+  EXPECT_TRUE(log_->Append(records).ok());
+}
+
+TEST_F(LogTest, SegmentSizeOutsideLimitsIsRejected) {
+  options_.max_segment_bytes = 100;
+  EXPECT_EQ(TryOpen().code(), Status::Code::kInvalidArgument);
+  options_.max_segment_bytes = kMaxSegmentBytes + 1;
+  EXPECT_EQ(TryOpen().code(), Status::Code::kInvalidArgument);
+}
+
 TEST_F(LogTest, ReadRespectsRecordAndByteLimits) {
   OpenLog();
   AppendAll(Numbered(50, 100));
