@@ -19,7 +19,7 @@ struct LogBenchOptions {
   int inflight = 16;           // appends in flight per producer
   double seconds = 10;
   log::Durability durability = log::Durability::kSync;
-  int sync_threads = 8;
+  int sync_threads = 16;
   bool keep = false;  // keep the data directory afterwards
 };
 

@@ -27,15 +27,15 @@ class SyncTarget {
 // Runs the fdatasyncs of all shard logs of a node on a small pool of threads: group commit
 // across shards. Each shard has at most one sync in flight; appends that arrive meanwhile wait
 // for the shard's next one. Syncing different shards in parallel matters because the device
-// overlaps their flushes (measured in docs/BENCHMARKS.md: 1 thread syncs 256 files at
-// 85 MB/s, 16 threads at 318 MB/s).
+// overlaps their flushes: with 256 shards, 1 sync thread reached 256 MB/s and 16 threads
+// 480 MB/s (docs/BENCHMARKS.md, "sync threads").
 //
 // Thread-safety: all methods are thread-safe. A target must stay alive until its last
 // scheduled RunSync() has returned (ShardLog::Close waits for that).
 class SyncScheduler {
  public:
   struct Options {
-    int threads = 8;
+    int threads = 16;
   };
 
   explicit SyncScheduler(Options options);
