@@ -245,12 +245,9 @@ Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const s
   while (!index.offsets().empty()) {
     const OffsetIndexEntry e = index.offsets().back();
     if (e.position >= kSegmentHeaderSize && e.position < size) {
-      std::string buf(std::min<uint64_t>(size - e.position, kMaxFrameSize), '\0');
-      EDDY_ASSIGN_OR_RETURN(size_t n, seg->reader_->Read(e.position, buf.size(), buf.data()));
-      RecordView rec;
-      size_t frame_size = 0;
-      if (DecodeFrame(std::string_view(buf.data(), n), base_offset + e.relative_offset, &rec,
-                      &frame_size) == DecodeOutcome::kOk) {
+      EDDY_ASSIGN_OR_RETURN(bool valid,
+                            seg->FrameAt(e.position, base_offset + e.relative_offset, size));
+      if (valid) {
         start_pos = e.position;
         start_offset = base_offset + e.relative_offset;
         resume = true;
@@ -321,11 +318,7 @@ Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const s
     index.TruncateAfter(static_cast<uint32_t>(boundary.offset - 1 - base_offset));
   }
   seg->builder_.ResumeFrom(index);
-  int64_t last_ms = boundary.last_ms;
-  if (last_ms == 0 && boundary.offset > base_offset) {
-    // Resumed exactly at the last record without visiting it: its time is in the index.
-    last_ms = index.times().empty() ? 0 : index.times().back().arrival_ms;
-  }
+  const int64_t last_ms = boundary.last_ms;  // the scan visits at least the record it resumed at
   EDDY_RETURN_IF_ERROR(seg->WriteIndexFilesAtomically(index));
   EDDY_RETURN_IF_ERROR(seg->OpenIndexWriters());
   {
@@ -338,6 +331,21 @@ Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const s
   seg->written_last_arrival_ms_ = last_ms;
   seg->SetVisible(boundary.position, boundary.offset, last_ms);
   return seg;
+}
+
+Result<bool> Segment::FrameAt(uint64_t position, uint64_t offset, uint64_t limit) const {
+  char prefix[kFramePrefixSize];
+  if (position + kFramePrefixSize > limit) return false;
+  EDDY_ASSIGN_OR_RETURN(size_t n, reader_->Read(position, sizeof prefix, prefix));
+  const uint64_t frame_size = kFramePrefixSize + uint64_t{DecodeFixed32(prefix)};
+  if (n != sizeof prefix || frame_size > kMaxFrameSize || position + frame_size > limit) {
+    return false;
+  }
+  std::string frame(frame_size, '\0');
+  EDDY_ASSIGN_OR_RETURN(size_t m, reader_->Read(position, frame.size(), frame.data()));
+  RecordView rec;
+  size_t decoded_size = 0;
+  return m == frame.size() && DecodeFrame(frame, offset, &rec, &decoded_size) == DecodeOutcome::kOk;
 }
 
 Result<bool> Segment::ValidFrameFollows(uint64_t position, uint64_t after_offset,
@@ -359,16 +367,8 @@ Result<bool> Segment::ValidFrameFollows(uint64_t position, uint64_t after_offset
       if (p[8] != 1 || (static_cast<uint8_t>(p[9]) & ~3u) != 0) continue;
       const uint64_t offset = DecodeFixed64(p + 12);
       if (offset < after_offset || offset > max_offset) continue;
-      const uint32_t body = DecodeFixed32(p);
-      if (body < kBodyFixedSize || body > kMaxBodySize || pos + i + 8 + body > limit) continue;
-      std::string frame(kFramePrefixSize + body, '\0');
-      EDDY_ASSIGN_OR_RETURN(size_t m, reader_->Read(pos + i, frame.size(), frame.data()));
-      RecordView rec;
-      size_t frame_size = 0;
-      if (m == frame.size() &&
-          DecodeFrame(frame, std::nullopt, &rec, &frame_size) == DecodeOutcome::kOk) {
-        return true;
-      }
+      EDDY_ASSIGN_OR_RETURN(bool valid, FrameAt(pos + i, offset, limit));
+      if (valid) return true;
     }
     if (n < want || i == 0) break;
     pos += i;

@@ -143,6 +143,8 @@ class Segment {
   Status RebuildSealedIndex(uint64_t end_offset);
   // Loads a sealed segment's index files, rebuilding them if inconsistent.
   Status EnsureIndexLoaded() const;
+  // True when a valid frame carrying `offset` starts at `position` and ends by `limit`.
+  Result<bool> FrameAt(uint64_t position, uint64_t offset, uint64_t limit) const;
   // True when a valid frame with an offset above `after_offset` starts somewhere in
   // (position, limit).
   Result<bool> ValidFrameFollows(uint64_t position, uint64_t after_offset, uint64_t limit) const;
