@@ -81,8 +81,31 @@ size_t FaultInjectionFileSystem::AdmitWrite(size_t wanted, int* err) {
   return allowed;
 }
 
-int FaultInjectionFileSystem::AdmitSync() {
+void FaultInjectionFileSystem::BlockSyncs() {
   std::lock_guard lock(mu_);
+  syncs_blocked_ = true;
+}
+
+void FaultInjectionFileSystem::UnblockSyncs() {
+  {
+    std::lock_guard lock(mu_);
+    syncs_blocked_ = false;
+  }
+  unblocked_cv_.notify_all();
+}
+
+int FaultInjectionFileSystem::blocked_syncs() const {
+  std::lock_guard lock(mu_);
+  return blocked_syncs_;
+}
+
+int FaultInjectionFileSystem::AdmitSync() {
+  std::unique_lock lock(mu_);
+  if (syncs_blocked_) {
+    ++blocked_syncs_;
+    unblocked_cv_.wait(lock, [this] { return !syncs_blocked_; });
+    --blocked_syncs_;
+  }
   if (fail_syncs_ > 0) {
     --fail_syncs_;
     return fail_sync_errno_;

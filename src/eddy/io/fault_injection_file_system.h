@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -35,6 +36,13 @@ class FaultInjectionFileSystem final : public FileSystem {
   void SetWriteBudget(int64_t bytes);
   // The next `count` SyncDirectory() calls fail with EIO.
   void FailNextDirectorySyncs(int count);
+
+  // While blocked, Sync() calls wait (before syncing) until UnblockSyncs(). Lets a test hold a
+  // sync in flight and look at what is visible meanwhile.
+  void BlockSyncs();
+  void UnblockSyncs();
+  // Number of Sync() calls waiting at the block right now.
+  int blocked_syncs() const;
 
   // Simulates losing power: see the class comment. Files stay open; their objects must not be
   // used afterwards (reopen what you need, as a restarted process would).
@@ -73,6 +81,9 @@ class FaultInjectionFileSystem final : public FileSystem {
 
   FileSystem* const base_;
   mutable std::mutex mu_;
+  std::condition_variable unblocked_cv_;
+  bool syncs_blocked_ GUARDED_BY(mu_) = false;
+  int blocked_syncs_ GUARDED_BY(mu_) = 0;
   int fail_syncs_ GUARDED_BY(mu_) = 0;
   int fail_sync_errno_ GUARDED_BY(mu_) = 5;
   int fail_dir_syncs_ GUARDED_BY(mu_) = 0;

@@ -1,4 +1,8 @@
 // Power cuts, failed fsyncs and a full disk, through FaultInjectionFileSystem.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "log_test_util.h"
 
 namespace eddy::log {
@@ -16,6 +20,37 @@ TEST_F(LogTest, AcknowledgedRecordsSurviveAPowerCut) {
   ASSERT_TRUE(fs_.DropUnsyncedData().ok());
   OpenLog();
   EXPECT_EQ(ReadAll(), data);
+}
+
+TEST_F(LogTest, ReadersAndTheProducerSeeNothingBeforeTheSyncCompletes) {
+  OpenLog();
+  AppendOne("durable");
+  fs_.BlockSyncs();
+  std::atomic<bool> acked{false};
+  const std::string data = "pending";
+  AppendRecord rec{"k", std::nullopt, data};
+  log_->AppendAsync({&rec, 1}, [&](const Result<AppendResult>& r) {
+    EXPECT_TRUE(r.ok());
+    acked = true;
+  });
+  // The record is written (it is in the file) but its fdatasync is held.
+  for (int i = 0; i < 2000 && fs_.blocked_syncs() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(fs_.blocked_syncs(), 1);
+  EXPECT_FALSE(acked.load());
+  EXPECT_EQ(log_->end_offset().value(), 1u);
+  auto r = log_->Read(LogOffset(1), ReadLimits{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->records.empty());
+  EXPECT_EQ(log_->OffsetForTime(0).value().value(), 0u);
+  fs_.UnblockSyncs();
+  for (int i = 0; i < 2000 && !acked.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(acked.load());
+  EXPECT_EQ(log_->end_offset().value(), 2u);
+  EXPECT_EQ(ReadAll(), (std::vector<std::string>{"durable", "pending"}));
 }
 
 TEST_F(LogTest, UnsyncedWritesOfWeakModeMayVanishButNothingTornAppears) {
