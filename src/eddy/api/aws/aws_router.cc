@@ -1,0 +1,119 @@
+#include "eddy/api/aws/aws_router.h"
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <random>
+#include <thread>
+
+#include "eddy/base/check.h"
+
+namespace eddy::api {
+namespace {
+
+std::string ErrorBody(const ApiError& error) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("__type");
+  writer.String(error.type.data(), static_cast<rapidjson::SizeType>(error.type.size()));
+  writer.Key("message");
+  writer.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}() ^
+                                   std::hash<std::thread::id>()(std::this_thread::get_id()));
+  const uint64_t a = rng();
+  const uint64_t b = rng();
+  return fmt::format("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
+                     a & 0x0fff, 0x8000 | ((b >> 48) & 0x3fff), b & 0xffffffffffffull);
+}
+
+std::string RegionFromAuthorization(std::string_view authorization) {
+  // AWS4-HMAC-SHA256 Credential=AKID/20261122/us-east-1/kinesis/aws4_request, SignedHeaders=...
+  const size_t at = authorization.find("Credential=");
+  if (at == std::string_view::npos) return {};
+  std::string_view scope = authorization.substr(at + 11);
+  scope = scope.substr(0, scope.find_first_of(", "));
+  // key / date / region / service / aws4_request
+  size_t slash1 = scope.find('/');
+  if (slash1 == std::string_view::npos) return {};
+  size_t slash2 = scope.find('/', slash1 + 1);
+  if (slash2 == std::string_view::npos) return {};
+  size_t slash3 = scope.find('/', slash2 + 1);
+  if (slash3 == std::string_view::npos) return {};
+  std::string_view region = scope.substr(slash2 + 1, slash3 - slash2 - 1);
+  for (char c : region) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return {};
+  }
+  return std::string(region);
+}
+
+void AwsRouter::Register(AwsService* service) {
+  EDDY_CHECK(!services_.contains(service->target_prefix()));
+  services_.emplace(std::string(service->target_prefix()), service);
+}
+
+http::HttpResponse AwsRouter::MakeErrorResponse(const ApiError& error,
+                                                std::string_view content_type,
+                                                const std::string& request_id) {
+  http::HttpResponse response;
+  response.status = error.http_status;
+  response.headers = {{"Content-Type", std::string(content_type)},
+                      {"x-amzn-RequestId", request_id},
+                      {"x-amzn-ErrorType", error.type}};
+  response.body = ErrorBody(error);
+  return response;
+}
+
+http::HttpResponse AwsRouter::ErrorResponse(int status, std::string_view message) {
+  // Oversized or malformed requests never reach a service: answer in the JSON 1.1 shape,
+  // which every AWS JSON-protocol client parses.
+  ApiError error{status, status == 413 ? "SerializationException" : "ValidationException",
+                 std::string(message)};
+  return MakeErrorResponse(error, "application/x-amz-json-1.1", NewRequestId());
+}
+
+void AwsRouter::Handle(http::HttpRequest&& request, http::Responder respond) const {
+  RequestContext context;
+  context.request_id = NewRequestId();
+  context.received_ms = clock_->NowMillis();
+  if (std::string region = RegionFromAuthorization(request.Header("Authorization"));
+      !region.empty()) {
+    context.region = std::move(region);
+  }
+  const std::string_view target = request.Header("X-Amz-Target");
+  const size_t dot = target.find('.');
+  const auto it =
+      dot == std::string_view::npos ? services_.end() : services_.find(target.substr(0, dot));
+  if (it == services_.end() || request.method != "POST") {
+    respond(MakeErrorResponse(ApiError::UnknownOperation(), "application/x-amz-json-1.1",
+                              context.request_id));
+    return;
+  }
+  AwsService* service = it->second;
+  context.operation = std::string(target.substr(dot + 1));
+  std::string request_id = context.request_id;
+  service->Handle(context, std::move(request.body),
+                  [service, request_id = std::move(request_id),
+                   respond = std::move(respond)](ApiResult result) {
+                    if (auto* error = std::get_if<ApiError>(&result)) {
+                      respond(MakeErrorResponse(*error, service->content_type(), request_id));
+                      return;
+                    }
+                    http::HttpResponse response;
+                    response.headers = {{"Content-Type", std::string(service->content_type())},
+                                        {"x-amzn-RequestId", request_id}};
+                    response.body = std::move(std::get<std::string>(result));
+                    respond(std::move(response));
+                  });
+}
+
+}  // namespace eddy::api

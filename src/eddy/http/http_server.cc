@@ -1,0 +1,247 @@
+// <utility> before any Asio header: Boost 1.74's awaitable.hpp uses std::exchange without it.
+#include "eddy/http/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace eddy::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, Handler handler, ErrorResponseMaker error_response)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        error_response_(std::move(error_response)),
+        acceptor_(ioc_) {}
+
+  Status Listen();
+  void Run();
+  void Stop();
+  void DoAccept();
+
+  void BeginRequest() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void EndRequest() {
+    if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(mu_);
+      idle_cv_.notify_all();
+    }
+  }
+
+  const HttpServerOptions options_;
+  const Handler handler_;
+  const ErrorResponseMaker error_response_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::vector<std::thread> threads_;
+  std::atomic<int> in_flight_{0};
+  std::mutex mu_;
+  std::condition_variable idle_cv_;
+  bool stopped_ = false;
+};
+
+namespace {
+
+// One connection. Requests are read and answered one at a time, in order.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server)
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    remote_ = stream_.socket().remote_endpoint(ec).address().to_string(ec);
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::Read, shared_from_this()));
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options_.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
+    stream_.expires_after(std::chrono::seconds(server_->options_.idle_timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t /*bytes*/) {
+    if (ec == bhttp::error::end_of_stream) return Close();
+    if (ec) {
+      const bool parse_error =
+          ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+          ec != bhttp::error::partial_message && ec != bhttp::error::short_read;
+      if (ec == bhttp::error::body_limit) return Reject(413, "Request body too large");
+      if (ec == bhttp::error::header_limit) return Reject(431, "Request headers too large");
+      if (parse_error) return Reject(400, "Malformed HTTP request");
+      return Close();  // timeout, reset, ...
+    }
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.headers.reserve(16);
+    for (const auto& field : req) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+    request.remote_address = remote_;
+    server_->BeginRequest();
+    auto self = shared_from_this();
+    server_->handler_(std::move(request), [self](HttpResponse response) {
+      // The responder may run on any thread: hop onto this connection's strand.
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+    });
+  }
+
+  void Reject(int status, std::string_view message) {
+    keep_alive_ = false;
+    server_->BeginRequest();
+    Write(server_->error_response_(status, message));
+  }
+
+  void Write(HttpResponse response) {
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(response.status));
+    for (auto& [name, value] : response.headers) response_.set(name, value);
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive_);
+    response_.prepare_payload();
+    stream_.expires_after(std::chrono::seconds(server_->options_.idle_timeout_seconds));
+    bhttp::async_write(stream_, response_,
+                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t /*bytes*/) {
+    server_->EndRequest();
+    if (ec || !keep_alive_) return Close();
+    Read();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl* const server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+  std::string remote_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+Status HttpServer::Impl::Listen() {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(options_.host, ec);
+  if (ec) return Status::InvalidArgument("invalid listen address '" + options_.host + "'");
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Unavailable("cannot listen on " + options_.host + ":" +
+                               std::to_string(options_.port) + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  return Status::Ok();
+}
+
+void HttpServer::Impl::DoAccept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_.is_open()) return;
+    if (!ec) {
+      std::make_shared<Session>(std::move(socket), this)->Start();
+    } else if (ec != net::error::operation_aborted) {
+      spdlog::warn("accept: {}", ec.message());
+    }
+    DoAccept();
+  });
+}
+
+void HttpServer::Impl::Run() {
+  DoAccept();
+  const int n = options_.threads < 1 ? 1 : options_.threads;
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+}
+
+void HttpServer::Impl::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  net::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+  {
+    std::unique_lock lock(mu_);
+    const bool idle = idle_cv_.wait_for(lock, std::chrono::seconds(options_.stop_grace_seconds),
+                                        [this] { return in_flight_.load() == 0; });
+    if (!idle) {
+      spdlog::warn("stopping with {} requests still in flight", in_flight_.load());
+    }
+  }
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  Stop();
+  if (impl_ && impl_->in_flight_.load() != 0) {
+    // A responder still held by a handler would post to a destroyed io_context: leave the
+    // server's state to the process exit instead.
+    (void)impl_.release();
+  }
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options, Handler handler,
+                                                      ErrorResponseMaker error_response) {
+  auto impl =
+      std::make_unique<Impl>(std::move(options), std::move(handler), std::move(error_response));
+  EDDY_RETURN_IF_ERROR(impl->Listen());
+  impl->Run();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+uint16_t HttpServer::port() const { return impl_->port_; }
+
+void HttpServer::Stop() {
+  if (impl_) impl_->Stop();
+}
+
+}  // namespace eddy::http
