@@ -54,7 +54,10 @@ def main():
                         if not m:
                             continue
                         checked += 1
-                        target = m.group(1).split('/')[0]
+                        # "api/aws" names module api_aws; "log/x" matched only as "log".
+                        path = m.group(1)
+                        target = (path.replace('/', '_') if path.replace('/', '_') in graph
+                                  else path.split('/')[0])
                         if target not in allowed:
                             errors.append(f'{path}:{number}: module {module} includes '
                                           f'"eddy/{m.group(1)}/..." but does not depend on {target}')
