@@ -27,6 +27,10 @@ std::string_view CodeName(Status::Code code) {
       return "FailedPrecondition";
     case Status::Code::kUnavailable:
       return "Unavailable";
+    case Status::Code::kExpired:
+      return "Expired";
+    case Status::Code::kResourceExhausted:
+      return "ResourceExhausted";
     case Status::Code::kInternal:
       return "Internal";
   }

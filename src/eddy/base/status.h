@@ -22,7 +22,9 @@ class [[nodiscard]] Status {
     kOutOfRange,  // e.g. an offset before the trim horizon or past the end
     kAlreadyExists,
     kFailedPrecondition,
-    kUnavailable,  // temporarily unusable (closed, shutting down)
+    kUnavailable,        // temporarily unusable (closed, shutting down)
+    kExpired,            // a token or iterator that was valid once has expired
+    kResourceExhausted,  // a quota or limit is reached
     kInternal,
   };
 
@@ -43,6 +45,10 @@ class [[nodiscard]] Status {
     return Status(Code::kFailedPrecondition, std::move(msg));
   }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
+  static Status Expired(std::string msg) { return Status(Code::kExpired, std::move(msg)); }
+  static Status ResourceExhausted(std::string msg) {
+    return Status(Code::kResourceExhausted, std::move(msg));
+  }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
   // An I/O failure from a system call: ENOSPC/EDQUOT become kNoSpace, ENOENT kNotFound,

@@ -7,6 +7,7 @@
 
 #include "bench/log_bench.h"
 #include "eddy/cli/log_commands.h"
+#include "eddy/server/server.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -15,6 +16,35 @@ int main(int argc, char** argv) {
       "eddy"};
   app.set_version_flag("--version", std::string("eddy ") + EDDY_VERSION);
   app.require_subcommand(1);
+
+  // eddy serve
+  eddy::server::ServerOptions serve_options;
+  std::string serve_durability = "sync";
+  int serve_exit = 0;
+  auto* serve = app.add_subcommand(
+      "serve", "Serve the AWS APIs (Kinesis Data Streams) over HTTP until SIGINT/SIGTERM");
+  serve->add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", serve_options.port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
+  serve->add_option("--data-dir", serve_options.data_dir, "Where streams are stored")
+      ->capture_default_str();
+  serve
+      ->add_option("--durability", serve_durability,
+                   "sync: acknowledge after fdatasync (default); interval or none: weaker, faster")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sync", "interval", "none"}));
+  serve
+      ->add_option("--shard-limit", serve_options.shard_limit,
+                   "Open shards allowed across all streams")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  serve->add_option("--http-threads", serve_options.http_threads, "HTTP I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  serve->callback([&] {
+    serve_options.durability = *eddy::log::ParseDurability(serve_durability);
+    serve_exit = eddy::server::RunUntilSignal(serve_options);
+  });
 
   // eddy bench ...
   auto* bench = app.add_subcommand("bench", "Measure eddy's performance");
@@ -71,5 +101,5 @@ int main(int argc, char** argv) {
   eddy::cli::AddLogCommands(app);
 
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return serve_exit;
 }

@@ -1,0 +1,94 @@
+#include "eddy/api/aws/json_request.h"
+
+#include <cmath>
+
+namespace eddy::api {
+
+std::variant<JsonRequest, ApiError> JsonRequest::Parse(std::string_view body) {
+  JsonRequest req;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    req.doc_.SetObject();
+    return req;
+  }
+  req.doc_.Parse(body.data(), body.size());
+  if (req.doc_.HasParseError()) {
+    return ApiError::Serialization("Request body is not valid JSON");
+  }
+  if (!req.doc_.IsObject()) {
+    return ApiError::Serialization("Start of structure or map found where not expected.");
+  }
+  return req;
+}
+
+void JsonRequest::Fail(std::string message) {
+  if (!error_) error_ = ApiError::Serialization(std::move(message));
+}
+
+const rapidjson::Value* JsonRequest::Member(const rapidjson::Value& obj, const char* name) {
+  if (!obj.IsObject()) return nullptr;
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
+  return &it->value;
+}
+
+std::optional<std::string_view> JsonRequest::String(const rapidjson::Value& obj, const char* name) {
+  const auto* v = Member(obj, name);
+  if (v == nullptr) return std::nullopt;
+  if (!v->IsString()) {
+    Fail(std::string("Unexpected value type in payload: '") + name + "' must be a string");
+    return std::nullopt;
+  }
+  return std::string_view(v->GetString(), v->GetStringLength());
+}
+
+std::optional<int64_t> JsonRequest::Integer(const rapidjson::Value& obj, const char* name) {
+  const auto* v = Member(obj, name);
+  if (v == nullptr) return std::nullopt;
+  if (v->IsInt64()) return v->GetInt64();
+  if (v->IsDouble() && std::floor(v->GetDouble()) == v->GetDouble() &&
+      std::fabs(v->GetDouble()) < 9.2e18) {
+    return static_cast<int64_t>(v->GetDouble());
+  }
+  Fail(std::string("Unexpected value type in payload: '") + name + "' must be an integer");
+  return std::nullopt;
+}
+
+std::optional<double> JsonRequest::Number(const rapidjson::Value& obj, const char* name) {
+  const auto* v = Member(obj, name);
+  if (v == nullptr) return std::nullopt;
+  if (!v->IsNumber()) {
+    Fail(std::string("Unexpected value type in payload: '") + name + "' must be a number");
+    return std::nullopt;
+  }
+  return v->GetDouble();
+}
+
+std::optional<bool> JsonRequest::Bool(const rapidjson::Value& obj, const char* name) {
+  const auto* v = Member(obj, name);
+  if (v == nullptr) return std::nullopt;
+  if (!v->IsBool()) {
+    Fail(std::string("Unexpected value type in payload: '") + name + "' must be a boolean");
+    return std::nullopt;
+  }
+  return v->GetBool();
+}
+
+const rapidjson::Value* JsonRequest::Object(const rapidjson::Value& obj, const char* name) {
+  const auto* v = Member(obj, name);
+  if (v != nullptr && !v->IsObject()) {
+    Fail(std::string("Start of structure or map found where not expected: '") + name + "'");
+    return nullptr;
+  }
+  return v;
+}
+
+const rapidjson::Value* JsonRequest::Array(const rapidjson::Value& obj, const char* name) {
+  const auto* v = Member(obj, name);
+  if (v != nullptr && !v->IsArray()) {
+    Fail(std::string("Start of list found where not expected: '") + name + "'");
+    return nullptr;
+  }
+  return v;
+}
+
+}  // namespace eddy::api

@@ -1,0 +1,102 @@
+#include "eddy/server/server.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include "eddy/api/aws/aws_router.h"
+#include "eddy/api/kinesis/kinesis_api.h"
+#include "eddy/base/clock.h"
+#include "eddy/http/http_server.h"
+#include "eddy/stream/stream_service.h"
+
+namespace eddy::server {
+
+class Server::Parts {
+ public:
+  std::unique_ptr<stream::StreamService> streams;
+  std::unique_ptr<api::kinesis::KinesisApi> kinesis;
+  std::unique_ptr<api::AwsRouter> router;
+  std::unique_ptr<http::HttpServer> http;
+};
+
+namespace {
+
+// Every shard keeps a few files open; lift the soft descriptor limit to the hard one.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Server::~Server() { Stop(); }
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  RaiseFileLimit();
+  auto parts = std::make_unique<Parts>();
+  stream::StreamServiceOptions stream_options;
+  stream_options.data_dir = options.data_dir;
+  stream_options.durability = options.durability;
+  stream_options.shard_limit = options.shard_limit;
+  EDDY_ASSIGN_OR_RETURN(parts->streams, stream::StreamService::Open(stream_options, SystemClock()));
+  parts->kinesis = std::make_unique<api::kinesis::KinesisApi>(parts->streams.get(), SystemClock());
+  parts->router = std::make_unique<api::AwsRouter>(SystemClock());
+  parts->router->Register(parts->kinesis.get());
+  http::HttpServerOptions http_options;
+  http_options.host = options.host;
+  http_options.port = options.port;
+  http_options.threads = options.http_threads;
+  api::AwsRouter* router = parts->router.get();
+  EDDY_ASSIGN_OR_RETURN(parts->http,
+                        http::HttpServer::Start(
+                            http_options,
+                            [router](http::HttpRequest&& request, http::Responder respond) {
+                              router->Handle(std::move(request), std::move(respond));
+                            },
+                            &api::AwsRouter::ErrorResponse));
+  return std::unique_ptr<Server>(new Server(std::move(parts)));
+}
+
+uint16_t Server::port() const { return parts_->http->port(); }
+
+void Server::Stop() {
+  if (!parts_) return;
+  if (parts_->http) parts_->http->Stop();
+  if (parts_->streams) parts_->streams->Stop();
+  parts_->http.reset();
+  parts_->router.reset();
+  parts_->kinesis.reset();
+  parts_->streams.reset();
+  parts_.reset();
+}
+
+int RunUntilSignal(const ServerOptions& options) {
+  // Block the signals before any thread starts, so only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = Server::Start(options);
+  if (!server.ok()) {
+    spdlog::error("eddy serve: {}", server.status().ToString());
+    return 1;
+  }
+  spdlog::info("eddy listening on http://{}:{} (data in {}, durability {})", options.host,
+               (*server)->port(), options.data_dir, log::DurabilityName(options.durability));
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->Stop();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace eddy::server
