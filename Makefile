@@ -6,8 +6,8 @@ JOBS ?= $(shell nproc)
 
 help:
 	@echo "make build            optimized build (preset release) -> $(EDDY)"
-	@echo "make run              build, then run eddy's main job (for now: the shard-log benchmark)"
-	@echo "make test             every test: release build (unit, integration, crash) + ASan/UBSan build (unit)"
+	@echo "make run              build, then start eddy serve on 127.0.0.1:4566 (data in ./eddy-data)"
+	@echo "make test             every test: release build (unit, integration, compat, crash) + ASan/UBSan build (unit)"
 	@echo "make crash            only the crash tests (EDDY_CRASH_KILLS=N to change the kill count)"
 	@echo "make bench            the shard-log benchmarks recorded in docs/BENCHMARKS.md"
 	@echo "make format | tidy    clang-format the sources | clang-tidy them"
@@ -18,7 +18,7 @@ build:
 	cmake --build --preset release -j $(JOBS)
 
 run: build
-	$(EDDY) bench log
+	$(EDDY) serve
 
 test: test-release test-sanitizers
 

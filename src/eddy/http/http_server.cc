@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -123,8 +124,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Reject(int status, std::string_view message) {
     keep_alive_ = false;
+    rejected_ = true;
     server_->BeginRequest();
     Write(server_->error_response_(status, message));
+  }
+
+  // After rejecting a request whose body is still arriving, read and discard it for a while
+  // before closing (a "lingering close"): closing with unread data would reset the connection
+  // and the client would never see the error response. Bounded in bytes and time.
+  void Drain() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
+  }
+
+  void OnDrain(beast::error_code ec, size_t bytes) {
+    drained_ += bytes;
+    if (ec || drained_ > kMaxDrainBytes) return Close();
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
   }
 
   void Write(HttpResponse response) {
@@ -142,6 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWrite(beast::error_code ec, size_t /*bytes*/) {
     server_->EndRequest();
+    if (!ec && rejected_) return Drain();
     if (ec || !keep_alive_) return Close();
     Read();
   }
@@ -157,8 +178,13 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
+  static constexpr size_t kMaxDrainBytes = 64 << 20;
+
   std::string remote_;
   bool keep_alive_ = true;
+  bool rejected_ = false;
+  size_t drained_ = 0;
+  std::array<char, 16384> drain_buffer_{};
 };
 
 }  // namespace
