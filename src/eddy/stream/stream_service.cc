@@ -229,6 +229,34 @@ std::vector<StreamMeta> StreamService::ListStreams() const {
   return out;
 }
 
+Status StreamService::UpdateStream(const std::string& name,
+                                   const std::function<Status(StreamMeta&)>& change) {
+  auto stream = Find(name);
+  if (stream == nullptr) return StreamNotFound(name, "000000000000");
+  int64_t old_retention_ms = 0;
+  int64_t new_retention_ms = 0;
+  {
+    std::lock_guard lock(stream->mu);
+    StreamMeta updated = stream->meta;
+    EDDY_RETURN_IF_ERROR(change(updated));
+    EDDY_RETURN_IF_ERROR(catalog_->Put(updated));
+    old_retention_ms = stream->meta.retention_hours * kHourMs;
+    new_retention_ms = updated.retention_hours * kHourMs;
+    stream->meta = std::move(updated);
+  }
+  if (new_retention_ms != old_retention_ms) {
+    for (auto& l : stream->logs) {
+      l->SetRetentionMs(new_retention_ms);
+      // A shorter retention takes effect now, not at the next periodic pass.
+      if (new_retention_ms < old_retention_ms) {
+        auto r = l->EnforceRetention();
+        if (!r.ok()) spdlog::warn("retention on {}: {}", l->dir(), r.status().ToString());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEntry> entries,
                                std::function<void(Result<std::vector<PutOutcome>>)> done) {
   auto stream = Find(stream_name);

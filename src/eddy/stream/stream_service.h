@@ -103,6 +103,10 @@ class StreamService {
   int shard_limit() const { return options_.shard_limit; }
   size_t OpenShardCount() const;
 
+  // Applies `change` to a copy of the stream's metadata; if it returns OK, the new metadata is
+  // persisted to the catalog and published (retention changes reach the shard logs at once).
+  Status UpdateStream(const std::string& name, const std::function<Status(StreamMeta&)>& change);
+
   // Routes each entry to the open shard whose hash range holds its hash key and appends it
   // durably; `done` gets one outcome per entry, in order, once all are acknowledged or failed.
   // Fails as a whole (without appending) for an unknown stream or an oversized record.

@@ -12,6 +12,17 @@ const std::map<std::string_view, KinesisApi::Operation>& KinesisApi::Registry() 
       {"DescribeStream", &KinesisApi::DescribeStream},
       {"DescribeStreamSummary", &KinesisApi::DescribeStreamSummary},
       {"DescribeLimits", &KinesisApi::DescribeLimits},
+      {"IncreaseStreamRetentionPeriod", &KinesisApi::IncreaseStreamRetentionPeriod},
+      {"DecreaseStreamRetentionPeriod", &KinesisApi::DecreaseStreamRetentionPeriod},
+      {"UpdateStreamMode", &KinesisApi::UpdateStreamMode},
+      {"UpdateMaxRecordSize", &KinesisApi::UpdateMaxRecordSize},
+      // tags
+      {"AddTagsToStream", &KinesisApi::AddTagsToStream},
+      {"RemoveTagsFromStream", &KinesisApi::RemoveTagsFromStream},
+      {"ListTagsForStream", &KinesisApi::ListTagsForStream},
+      {"TagResource", &KinesisApi::TagResource},
+      {"UntagResource", &KinesisApi::UntagResource},
+      {"ListTagsForResource", &KinesisApi::ListTagsForResource},
       // records
       {"PutRecord", &KinesisApi::PutRecord},
       {"PutRecords", &KinesisApi::PutRecords},

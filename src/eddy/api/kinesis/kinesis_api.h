@@ -37,6 +37,22 @@ class KinesisApi final : public AwsService {
   void DescribeStream(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void DescribeStreamSummary(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void DescribeLimits(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void IncreaseStreamRetentionPeriod(const RequestContext& ctx, JsonRequest& req,
+                                     ApiReply& reply);
+  void DecreaseStreamRetentionPeriod(const RequestContext& ctx, JsonRequest& req,
+                                     ApiReply& reply);
+  void ChangeRetention(JsonRequest& req, ApiReply& reply, bool increase);
+  void UpdateStreamMode(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void UpdateMaxRecordSize(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  // tag_ops.cc
+  void AddTagsToStream(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void RemoveTagsFromStream(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void ListTagsForStream(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void TagResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void UntagResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void ListTagsForResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void AddTags(const std::string& stream, JsonRequest& req, ApiReply& reply);
+  void RemoveTags(const std::string& stream, JsonRequest& req, ApiReply& reply);
   // record_ops.cc
   void PutRecord(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void PutRecords(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);

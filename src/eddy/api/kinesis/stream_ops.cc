@@ -1,5 +1,6 @@
 // Stream operations: CreateStream, DeleteStream, ListStreams, DescribeStream,
-// DescribeStreamSummary, DescribeLimits.
+// DescribeStreamSummary, DescribeLimits, Increase/DecreaseStreamRetentionPeriod,
+// UpdateStreamMode, UpdateMaxRecordSize.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -261,6 +262,108 @@ void KinesisApi::DescribeLimits(const RequestContext&, JsonRequest& req, ApiRepl
   w.Key("OnDemandStreamCountLimit").Int(50);
   w.EndObject();
   reply(w.Take());
+}
+
+void KinesisApi::IncreaseStreamRetentionPeriod(const RequestContext&, JsonRequest& req,
+                                               ApiReply& reply) {
+  ChangeRetention(req, reply, /*increase=*/true);
+}
+
+void KinesisApi::DecreaseStreamRetentionPeriod(const RequestContext&, JsonRequest& req,
+                                               ApiReply& reply) {
+  ChangeRetention(req, reply, /*increase=*/false);
+}
+
+void KinesisApi::ChangeRetention(JsonRequest& req, ApiReply& reply, bool increase) {
+  ValidationErrors errors;
+  std::optional<ApiError> error;
+  auto name = ReadStreamName(req, errors, &error);
+  auto hours = req.Integer("RetentionPeriodHours");
+  if (auto e = req.error()) return reply(*e);
+  if (!hours) errors.Add("null", "retentionPeriodHours", "Member must not be null");
+  if (!errors.empty()) return reply(errors.ToError());
+  if (error) return reply(*error);
+  if (*hours < 24) {
+    return reply(ApiError::InvalidArgument(fmt::format(
+        "Minimum allowed retention period is 24 hours. Requested retention period ({} hours) "
+        "is too short.",
+        *hours)));
+  }
+  if (*hours > 8760) {
+    return reply(ApiError::InvalidArgument(fmt::format(
+        "Maximum allowed retention period is 8760 hours. Requested retention period ({} hours) "
+        "is too long.",
+        *hours)));
+  }
+  Status s = streams_->UpdateStream(*name, [&](stream::StreamMeta& meta) {
+    if (increase && *hours < meta.retention_hours) {
+      return Status::InvalidArgument(fmt::format(
+          "Requested retention period ({} hours) for stream {} can not be shorter than existing "
+          "retention period ({} hours). Use DecreaseRetentionPeriod API.",
+          *hours, meta.name, meta.retention_hours));
+    }
+    if (!increase && *hours > meta.retention_hours) {
+      return Status::InvalidArgument(fmt::format(
+          "Requested retention period ({} hours) for stream {} can not be longer than existing "
+          "retention period ({} hours). Use IncreaseRetentionPeriod API.",
+          *hours, meta.name, meta.retention_hours));
+    }
+    meta.retention_hours = static_cast<int>(*hours);
+    return Status::Ok();
+  });
+  if (!s.ok()) return reply(ToApiError(s));
+  reply(std::string("{}"));
+}
+
+void KinesisApi::UpdateStreamMode(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  ValidationErrors errors;
+  std::optional<ApiError> error;
+  auto arn = req.String("StreamARN");
+  const auto* details = req.Object("StreamModeDetails");
+  std::optional<std::string_view> mode;
+  if (details != nullptr) mode = req.String(*details, "StreamMode");
+  req.Integer("WarmThroughputMiBps");
+  if (auto e = req.error()) return reply(*e);
+  if (!arn) errors.Add("null", "streamARN", "Member must not be null");
+  if (details == nullptr) {
+    errors.Add("null", "streamModeDetails", "Member must not be null");
+  } else if (!mode || (*mode != "PROVISIONED" && *mode != "ON_DEMAND")) {
+    errors.Add(mode ? ValidationErrors::Quote(*mode) : "null", "streamModeDetails.streamMode",
+               "Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]");
+  }
+  if (!errors.empty()) return reply(errors.ToError());
+  auto name = ReadStreamName(req, errors, &error);
+  if (!errors.empty()) return reply(errors.ToError());
+  if (error) return reply(*error);
+  Status s = streams_->UpdateStream(*name, [&](stream::StreamMeta& meta) {
+    meta.mode = std::string(*mode);
+    return Status::Ok();
+  });
+  if (!s.ok()) return reply(ToApiError(s));
+  reply(std::string("{}"));
+}
+
+void KinesisApi::UpdateMaxRecordSize(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  ValidationErrors errors;
+  std::optional<ApiError> error;
+  auto name = ReadStreamName(req, errors, &error);
+  auto kib = req.Integer("MaxRecordSizeInKiB");
+  if (auto e = req.error()) return reply(*e);
+  if (!kib) {
+    errors.Add("null", "maxRecordSizeInKiB", "Member must not be null");
+  } else if (*kib < 1024 || *kib > 10240) {
+    errors.Add(std::to_string(*kib), "maxRecordSizeInKiB",
+               *kib < 1024 ? "Member must have value greater than or equal to 1024"
+                           : "Member must have value less than or equal to 10240");
+  }
+  if (!errors.empty()) return reply(errors.ToError());
+  if (error) return reply(*error);
+  Status s = streams_->UpdateStream(*name, [&](stream::StreamMeta& meta) {
+    meta.max_record_size_kib = static_cast<int>(*kib);
+    return Status::Ok();
+  });
+  if (!s.ok()) return reply(ToApiError(s));
+  reply(std::string("{}"));
 }
 
 }  // namespace eddy::api::kinesis
