@@ -145,6 +145,9 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
     std::unique_lock lock(mu_);
     Status s;
     if (closed_) s = Status::Unavailable("shard log " + dir_ + " is closed");
+    if (s.ok() && appends_stopped_) {
+      s = Status::FailedPrecondition("shard log " + dir_ + " takes no more appends");
+    }
     if (s.ok() && needs_repair_) {
       // An earlier failure left bytes we could not cut; try again now (the fault may be gone).
       RollBackLocked(Status::IoError("repairing after an earlier failure"), &completions);
@@ -399,6 +402,22 @@ LogStats ShardLog::Stats() const {
   stats.start_offset = LogOffset(segments->front()->base_offset());
   stats.end_offset = LogOffset(segments->back()->end_offset());
   return stats;
+}
+
+Result<LogOffset> ShardLog::StopAppends() {
+  std::unique_lock lock(mu_);
+  appends_stopped_ = true;
+  sync_idle_cv_.wait(lock, [this] { return !sync_scheduled_; });
+  if (active_->written_size() != active_->readable_size()) {
+    // Only after a failure that could not be repaired: the tail is not trusted.
+    return Status::IoError("shard log " + dir_ + " has unsynced data it cannot repair");
+  }
+  return LogOffset(active_->end_offset());
+}
+
+void ShardLog::ResumeAppends() {
+  std::lock_guard lock(mu_);
+  appends_stopped_ = false;
 }
 
 Status ShardLog::Close() {

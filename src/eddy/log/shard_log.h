@@ -112,6 +112,13 @@ class ShardLog final : private SyncTarget {
   LogStats Stats() const;
   const std::string& dir() const { return dir_; }
 
+  // Refuses appends from now on (FailedPrecondition) and waits until every append already
+  // written has been acknowledged or has failed. Returns the end offset then, which no longer
+  // moves. Reads and retention continue. Used when a shard is closed by a split or merge.
+  Result<LogOffset> StopAppends();
+  // Undoes StopAppends (when the reshard that needed it could not be committed).
+  void ResumeAppends();
+
   // Waits for in-flight syncs, syncs what the weaker modes left unsynced, and refuses further
   // appends (Unavailable). Reads keep working. Idempotent.
   Status Close();
@@ -164,6 +171,7 @@ class ShardLog final : private SyncTarget {
   bool sync_scheduled_ GUARDED_BY(mu_) = false;
   bool needs_repair_ GUARDED_BY(mu_) = false;
   bool closed_ GUARDED_BY(mu_) = false;
+  bool appends_stopped_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace eddy::log

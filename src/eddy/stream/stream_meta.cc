@@ -97,6 +97,8 @@ std::string StreamMeta::ToJson() const {
     if (s.closed_end_offset) {
       w.Key("closed_end_offset");
       w.Uint64(*s.closed_end_offset);
+      w.Key("closed_ms");
+      w.Int64(s.closed_ms);
     }
     w.EndObject();
   }
@@ -160,6 +162,9 @@ Result<StreamMeta> StreamMeta::FromJson(std::string_view json) {
     }
     if (s.HasMember("closed_end_offset") && s["closed_end_offset"].IsUint64()) {
       shard.closed_end_offset = s["closed_end_offset"].GetUint64();
+    }
+    if (s.HasMember("closed_ms") && s["closed_ms"].IsInt64()) {
+      shard.closed_ms = s["closed_ms"].GetInt64();
     }
     if (shard.index != m.shards.size()) return bad;  // dense, in order
     m.shards.push_back(shard);

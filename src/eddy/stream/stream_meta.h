@@ -21,6 +21,7 @@ struct ShardMeta {
   int64_t created_ms = 0;
   // Set when the shard was closed by a split or merge: one past its last log offset.
   std::optional<uint64_t> closed_end_offset;
+  int64_t closed_ms = 0;  // when it was closed (0 while open)
 
   bool open() const { return !closed_end_offset.has_value(); }
 };

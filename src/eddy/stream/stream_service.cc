@@ -245,6 +245,7 @@ Status StreamService::UpdateStream(const std::string& name,
     stream->meta = std::move(updated);
   }
   if (new_retention_ms != old_retention_ms) {
+    std::shared_lock reshard_lock(stream->reshard_mu);
     for (auto& l : stream->logs) {
       l->SetRetentionMs(new_retention_ms);
       // A shorter retention takes effect now, not at the next periodic pass.
@@ -264,6 +265,8 @@ void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEn
     done(StreamNotFound(stream_name, "000000000000"));
     return;
   }
+  // Held until every append is issued, so no shard closes between routing and appending.
+  std::shared_lock reshard_lock(stream->reshard_mu);
   // Route every entry to the open shard whose hash range holds its hash key.
   std::map<uint32_t, std::vector<size_t>> by_shard;
   uint32_t tag = 0;
@@ -336,6 +339,188 @@ void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEn
   }
 }
 
+Status StreamService::ShardNotFound(const StreamMeta& meta, std::string_view shard_id) const {
+  return Status::NotFound(fmt::format("Could not find shard {} in stream {} under account {}.",
+                                      shard_id, meta.name, meta.account_id));
+}
+
+Result<uint32_t> StreamService::OpenShard(const StreamMeta& meta, std::string_view shard_id) const {
+  const auto index = ParseShardId(shard_id);
+  if (!index || *index >= meta.shards.size()) return ShardNotFound(meta, shard_id);
+  if (!meta.shards[*index].open()) {
+    return Status::InvalidArgument(fmt::format(
+        "Shard {} in stream {} under account {} has already been merged or split, and thus is "
+        "not eligible for merging or splitting.",
+        ShardIdString(*index), meta.name, meta.account_id));
+  }
+  return *index;
+}
+
+Status StreamService::CloseAndAddChildren(Stream& stream, StreamMeta& meta,
+                                          size_t other_streams_open,
+                                          const std::vector<uint32_t>& parents,
+                                          std::vector<ShardMeta> children) {
+  const size_t open_after =
+      other_streams_open + meta.OpenShardCount() - parents.size() + children.size();
+  if (open_after > static_cast<size_t>(options_.shard_limit)) {
+    return Status::ResourceExhausted(fmt::format(
+        "This request would exceed the shard limit for the account {} in {}. Limit: {}.",
+        meta.account_id, meta.region, options_.shard_limit));
+  }
+  const int64_t now = clock_->NowMillis();
+  // Open the children's logs first: nothing is closed if that fails.
+  log::LogOptions log_options;
+  log_options.durability = options_.durability;
+  log_options.retention_ms = meta.retention_hours * kHourMs;
+  for (auto& child : children) {
+    child.index = static_cast<uint32_t>(meta.shards.size());
+    child.created_ms = now;
+    EDDY_CHECK(stream.logs.size() == child.index);
+    EDDY_ASSIGN_OR_RETURN(
+        auto child_log,
+        log::ShardLog::Open(io::JoinPath(StreamDir(meta), ShardIdString(child.index)), log_options,
+                            {io::PosixFileSystem(), clock_, scheduler_.get()}));
+    stream.logs.push_back(std::move(child_log));
+    meta.shards.push_back(child);
+  }
+  for (uint32_t parent : parents) {
+    // Appends already issued finish in the parent; its end is final from here on.
+    EDDY_ASSIGN_OR_RETURN(LogOffset end, stream.logs[parent]->StopAppends());
+    meta.shards[parent].closed_end_offset = end.value();
+    meta.shards[parent].closed_ms = now;
+  }
+  return Status::Ok();
+}
+
+Status StreamService::Reshard(const std::string& stream_name, const ReshardPlan& plan) {
+  auto stream = Find(stream_name);
+  if (stream == nullptr) return StreamNotFound(stream_name, "000000000000");
+  std::unique_lock reshard_lock(stream->reshard_mu);
+  StreamMeta original;
+  {
+    std::lock_guard lock(stream->mu);
+    original = stream->meta;
+  }
+  const size_t other_streams_open = OpenShardCount() - original.OpenShardCount();
+  StreamMeta meta = original;
+  Status s = plan(*stream, meta, other_streams_open);
+  if (s.ok()) s = catalog_->Put(meta);
+  if (!s.ok()) {
+    // Not committed: parents take appends again; the children's logs are dropped (their
+    // folders stay, empty, and are reused by the next reshard).
+    for (const auto& shard : original.shards) {
+      if (shard.open()) stream->logs[shard.index]->ResumeAppends();
+    }
+    while (stream->logs.size() > original.shards.size()) {
+      (void)stream->logs.back()->Close();
+      stream->logs.pop_back();
+    }
+    return s;
+  }
+  std::lock_guard lock(stream->mu);
+  stream->meta = std::move(meta);
+  return Status::Ok();
+}
+
+Status StreamService::SplitShard(const std::string& stream_name, const std::string& shard_id,
+                                 UInt128 new_starting_hash) {
+  return Reshard(stream_name, [&](Stream& stream, StreamMeta& meta, size_t others) -> Status {
+    EDDY_ASSIGN_OR_RETURN(uint32_t index, OpenShard(meta, shard_id));
+    const ShardMeta parent = meta.shards[index];
+    if (!(new_starting_hash > parent.starting_hash + 1 && new_starting_hash < parent.ending_hash)) {
+      return Status::InvalidArgument(fmt::format(
+          "NewStartingHashKey {} used in SplitShard() on shard {} in stream {} under account {} "
+          "is not both greater than one plus the shard's StartingHashKey {} and less than the "
+          "shard's EndingHashKey {}.",
+          FormatUInt128(new_starting_hash), ShardIdString(index), meta.name, meta.account_id,
+          FormatUInt128(parent.starting_hash), FormatUInt128(parent.ending_hash)));
+    }
+    ShardMeta low;
+    low.starting_hash = parent.starting_hash;
+    low.ending_hash = new_starting_hash - 1;
+    low.parent = index;
+    ShardMeta high;
+    high.starting_hash = new_starting_hash;
+    high.ending_hash = parent.ending_hash;
+    high.parent = index;
+    return CloseAndAddChildren(stream, meta, others, {index}, {low, high});
+  });
+}
+
+Status StreamService::MergeShards(const std::string& stream_name, const std::string& shard_id,
+                                  const std::string& adjacent_shard_id) {
+  return Reshard(stream_name, [&](Stream& stream, StreamMeta& meta, size_t others) -> Status {
+    EDDY_ASSIGN_OR_RETURN(uint32_t a, OpenShard(meta, shard_id));
+    EDDY_ASSIGN_OR_RETURN(uint32_t b, OpenShard(meta, adjacent_shard_id));
+    const ShardMeta& sa = meta.shards[a];
+    const ShardMeta& sb = meta.shards[b];
+    const bool adjacent =
+        (sa.ending_hash != kUInt128Max && sa.ending_hash + 1 == sb.starting_hash) ||
+        (sb.ending_hash != kUInt128Max && sb.ending_hash + 1 == sa.starting_hash);
+    if (a == b || !adjacent) {
+      return Status::InvalidArgument(fmt::format(
+          "Shards {} and {} in stream {} under account {} are not an adjacent pair of shards "
+          "eligible for merging",
+          ShardIdString(a), ShardIdString(b), meta.name, meta.account_id));
+    }
+    ShardMeta child;
+    child.starting_hash = std::min(sa.starting_hash, sb.starting_hash);
+    child.ending_hash = std::max(sa.ending_hash, sb.ending_hash);
+    child.parent = a;
+    child.adjacent_parent = b;
+    return CloseAndAddChildren(stream, meta, others, {a, b}, {child});
+  });
+}
+
+Result<int> StreamService::UpdateShardCount(const std::string& stream_name, int target) {
+  int before = 0;
+  Status s = Reshard(stream_name, [&](Stream& stream, StreamMeta& meta, size_t others) -> Status {
+    before = static_cast<int>(meta.OpenShardCount());
+    const auto open_shard_at = [&](UInt128 hash) -> std::optional<uint32_t> {
+      for (const auto& shard : meta.shards) {
+        if (shard.open() && shard.starting_hash <= hash && hash <= shard.ending_hash) {
+          return shard.index;
+        }
+      }
+      return std::nullopt;
+    };
+    const auto ranges = EvenHashRanges(target);
+    // 1. Split wherever a target range starts inside an open shard.
+    for (size_t i = 1; i < ranges.size(); ++i) {
+      const UInt128 boundary = ranges[i].first;
+      const uint32_t index = *open_shard_at(boundary);
+      const ShardMeta parent = meta.shards[index];
+      if (parent.starting_hash == boundary) continue;
+      ShardMeta low;
+      low.starting_hash = parent.starting_hash;
+      low.ending_hash = boundary - 1;
+      low.parent = index;
+      ShardMeta high;
+      high.starting_hash = boundary;
+      high.ending_hash = parent.ending_hash;
+      high.parent = index;
+      EDDY_RETURN_IF_ERROR(CloseAndAddChildren(stream, meta, others, {index}, {low, high}));
+    }
+    // 2. Merge neighbours within each target range until one shard covers it.
+    for (const auto& [start, end] : ranges) {
+      for (;;) {
+        const uint32_t first = *open_shard_at(start);
+        if (meta.shards[first].ending_hash == end) break;
+        const uint32_t next = *open_shard_at(meta.shards[first].ending_hash + 1);
+        ShardMeta child;
+        child.starting_hash = meta.shards[first].starting_hash;
+        child.ending_hash = meta.shards[next].ending_hash;
+        child.parent = first;
+        child.adjacent_parent = next;
+        EDDY_RETURN_IF_ERROR(CloseAndAddChildren(stream, meta, others, {first, next}, {child}));
+      }
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return before;
+}
+
 std::string StreamService::StartingSequenceNumber(const StreamMeta& meta,
                                                   const ShardMeta& shard) const {
   return FormatSequenceNumber({meta.SequenceTag(), shard.index, 0});
@@ -363,7 +548,12 @@ Result<std::string> StreamService::GetShardIterator(const std::string& stream_na
     return Status::NotFound(fmt::format("Shard {} in stream {} under account {} does not exist",
                                         shard_id, stream_name, meta.account_id));
   }
-  const log::ShardLog& shard_log = *stream->logs[*index];
+  const log::ShardLog* log_ptr = nullptr;
+  {
+    std::shared_lock reshard_lock(stream->reshard_mu);
+    log_ptr = stream->logs[*index].get();
+  }
+  const log::ShardLog& shard_log = *log_ptr;
   const uint64_t start = shard_log.start_offset().value();
   const uint64_t end = shard_log.end_offset().value();
   const int64_t now = clock_->NowMillis();
@@ -423,7 +613,12 @@ Result<GetRecordsResult> StreamService::GetRecords(std::string_view iterator, si
     return StreamNotFound(pos.stream_name, "000000000000");
   }
   const ShardMeta& shard = meta.shards[pos.shard_index];
-  const log::ShardLog& shard_log = *stream->logs[pos.shard_index];
+  const log::ShardLog* log_ptr = nullptr;
+  {
+    std::shared_lock reshard_lock(stream->reshard_mu);
+    log_ptr = stream->logs[pos.shard_index].get();
+  }
+  const log::ShardLog& shard_log = *log_ptr;
   const uint64_t start = shard_log.start_offset().value();
   const uint64_t end = shard_log.end_offset().value();
   // Records trimmed by retention are skipped: the iterator continues at the trim horizon.
@@ -467,6 +662,7 @@ void StreamService::EnforceRetention() {
       std::lock_guard lock(s->mu);
       retention_ms = s->meta.retention_hours * kHourMs;
     }
+    std::shared_lock reshard_lock(s->reshard_mu);
     for (auto& l : s->logs) {
       l->SetRetentionMs(retention_ms);
       auto r = l->EnforceRetention();

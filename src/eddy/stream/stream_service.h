@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,6 +114,18 @@ class StreamService {
   void PutRecords(const std::string& stream_name, std::vector<PutEntry> entries,
                   std::function<void(Result<std::vector<PutOutcome>>)> done);
 
+  // Resharding (provisioned streams). Parents close at their last acknowledged record and stay
+  // readable until retention; children get the next shard indexes. Appends routed before a
+  // reshard complete in the parent; later ones go to the children.
+  Status SplitShard(const std::string& stream_name, const std::string& shard_id,
+                    UInt128 new_starting_hash);
+  Status MergeShards(const std::string& stream_name, const std::string& shard_id,
+                     const std::string& adjacent_shard_id);
+  // Splits at every boundary of `target` equal hash ranges, then merges within each range (so
+  // every child has at most two parents, as Kinesis lineage allows). Returns the open shard
+  // count before.
+  Result<int> UpdateShardCount(const std::string& stream_name, int target);
+
   Result<std::string> GetShardIterator(const std::string& stream_name, const std::string& shard_id,
                                        const IteratorRequest& request);
   Result<GetRecordsResult> GetRecords(std::string_view iterator, size_t limit);
@@ -129,10 +142,26 @@ class StreamService {
 
  private:
   struct Stream {
+    // Held shared while routing and issuing appends or using `logs`; exclusively to reshard.
+    mutable std::shared_mutex reshard_mu;
     mutable std::mutex mu;
     StreamMeta meta GUARDED_BY(mu);
-    std::vector<std::unique_ptr<log::ShardLog>> logs;  // by shard index; fixed after open
+    // By shard index; grows only under reshard_mu held exclusively. The logs themselves live
+    // as long as the Stream.
+    std::vector<std::unique_ptr<log::ShardLog>> logs;
   };
+
+  // Closes `parents` (stopping their appends) and adds `children` with their logs, in `meta`
+  // and `stream`. REQUIRES: stream.reshard_mu held exclusively.
+  // `other_streams_open` counts the open shards of all other streams (for the shard limit).
+  Status CloseAndAddChildren(Stream& stream, StreamMeta& meta, size_t other_streams_open,
+                             const std::vector<uint32_t>& parents, std::vector<ShardMeta> children);
+  // Runs `plan` on a copy of the metadata under the reshard lock, then persists and publishes;
+  // on failure, undoes what the plan did to the logs.
+  using ReshardPlan = std::function<Status(Stream&, StreamMeta&, size_t other_streams_open)>;
+  Status Reshard(const std::string& stream_name, const ReshardPlan& plan);
+  Status ShardNotFound(const StreamMeta& meta, std::string_view shard_id) const;
+  Result<uint32_t> OpenShard(const StreamMeta& meta, std::string_view shard_id) const;
 
   StreamService(StreamServiceOptions options, Clock* clock);
   Status Load();

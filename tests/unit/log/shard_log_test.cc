@@ -305,6 +305,22 @@ TEST_F(LogTest, ClosedLogRefusesAppendsButStillReads) {
   EXPECT_EQ(ReadAll(), (std::vector<std::string>{"a"}));
 }
 
+TEST_F(LogTest, StopAppendsFixesTheEndButKeepsReadsAndRetention) {
+  options_.retention_ms = 3'600'000;
+  OpenLog();
+  AppendAll(Numbered(3));
+  auto end = log_->StopAppends();
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->value(), 3u);
+  AppendRecord rec{"k", std::nullopt, "late"};
+  EXPECT_EQ(log_->Append({&rec, 1}).status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_EQ(ReadAll(), Numbered(3));
+  clock_.AdvanceMillis(2 * 3'600'000);
+  auto deleted = log_->EnforceRetention();
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 1u);
+}
+
 TEST_F(LogTest, ParseDurability) {
   EXPECT_EQ(*ParseDurability("sync"), Durability::kSync);
   EXPECT_EQ(*ParseDurability("interval"), Durability::kInterval);

@@ -30,6 +30,9 @@ const std::map<std::string_view, KinesisApi::Operation>& KinesisApi::Registry() 
       {"GetRecords", &KinesisApi::GetRecords},
       // shards
       {"ListShards", &KinesisApi::ListShards},
+      {"SplitShard", &KinesisApi::SplitShard},
+      {"MergeShards", &KinesisApi::MergeShards},
+      {"UpdateShardCount", &KinesisApi::UpdateShardCount},
   };
   return registry;
 }

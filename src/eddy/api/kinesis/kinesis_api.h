@@ -37,10 +37,8 @@ class KinesisApi final : public AwsService {
   void DescribeStream(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void DescribeStreamSummary(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void DescribeLimits(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
-  void IncreaseStreamRetentionPeriod(const RequestContext& ctx, JsonRequest& req,
-                                     ApiReply& reply);
-  void DecreaseStreamRetentionPeriod(const RequestContext& ctx, JsonRequest& req,
-                                     ApiReply& reply);
+  void IncreaseStreamRetentionPeriod(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DecreaseStreamRetentionPeriod(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void ChangeRetention(JsonRequest& req, ApiReply& reply, bool increase);
   void UpdateStreamMode(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void UpdateMaxRecordSize(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
@@ -60,6 +58,9 @@ class KinesisApi final : public AwsService {
   void GetRecords(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   // shard_ops.cc
   void ListShards(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void SplitShard(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void MergeShards(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void UpdateShardCount(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
 
   stream::StreamService* const streams_;
   Clock* const clock_;

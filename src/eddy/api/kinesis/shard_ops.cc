@@ -1,4 +1,4 @@
-// Shard operations: ListShards.
+// Shard operations: ListShards, SplitShard, MergeShards, UpdateShardCount.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,10 +54,11 @@ void KinesisApi::ListShards(const RequestContext&, JsonRequest& req, ApiReply& r
   const auto* filter = req.Object("ShardFilter");
   std::optional<std::string_view> filter_type;
   std::optional<std::string_view> filter_shard;
+  std::optional<double> filter_time;
   if (filter != nullptr) {
     filter_type = req.String(*filter, "Type");
     filter_shard = req.String(*filter, "ShardId");
-    req.Number(*filter, "Timestamp");
+    filter_time = req.Number(*filter, "Timestamp");
   }
   if (auto e = req.error()) return reply(*e);
   if (max_results && (*max_results < 1 || *max_results > 10000)) {
@@ -113,9 +114,28 @@ void KinesisApi::ListShards(const RequestContext&, JsonRequest& req, ApiReply& r
   }
   auto meta = streams_->DescribeStream(stream_name);
   if (!meta.ok()) return reply(ToApiError(meta.status()));
-  // AT_LATEST (and, until resharding records close times, AT_TIMESTAMP) list open shards.
-  const bool open_only =
-      filter_type && (*filter_type == "AT_LATEST" || *filter_type == "AT_TIMESTAMP");
+  const bool timed =
+      filter_type && (*filter_type == "AT_TIMESTAMP" || *filter_type == "FROM_TIMESTAMP");
+  if (timed && !filter_time) {
+    return reply(ApiError::InvalidArgument(
+        "Must specify a Timestamp in the ShardFilter for types AT_TIMESTAMP and FROM_TIMESTAMP."));
+  }
+  const int64_t time_ms = filter_time ? static_cast<int64_t>(*filter_time * 1000.0) : 0;
+  // Which shards a filter keeps (AWS's ShardFilter types):
+  //  AT_LATEST       open now
+  //  AT_TRIM_HORIZON open at the trim horizon: shards with no parent (no shard expires yet)
+  //  AT_TIMESTAMP    open at the time; FROM_TIMESTAMP open at or after it
+  //  others          all shards
+  auto keep = [&](const stream::ShardMeta& shard) {
+    if (!filter_type) return true;
+    if (*filter_type == "AT_LATEST") return shard.open();
+    if (*filter_type == "AT_TRIM_HORIZON") return !shard.parent.has_value();
+    if (*filter_type == "AT_TIMESTAMP") {
+      return shard.created_ms <= time_ms && (shard.open() || shard.closed_ms > time_ms);
+    }
+    if (*filter_type == "FROM_TIMESTAMP") return shard.open() || shard.closed_ms >= time_ms;
+    return true;
+  };
   const size_t page = static_cast<size_t>(std::min<int64_t>(max_results.value_or(1000), 1000));
   JsonWriter w;
   w.StartObject();
@@ -125,7 +145,7 @@ void KinesisApi::ListShards(const RequestContext&, JsonRequest& req, ApiReply& r
   size_t i = first;
   for (; i < meta->shards.size() && written < page; ++i) {
     const auto& shard = meta->shards[i];
-    if (open_only && !shard.open()) continue;
+    if (!keep(shard)) continue;
     w.StartObject();
     w.Key("ShardId").String(stream::ShardIdString(shard.index));
     if (shard.parent) w.Key("ParentShardId").String(stream::ShardIdString(*shard.parent));
@@ -150,6 +170,121 @@ void KinesisApi::ListShards(const RequestContext&, JsonRequest& req, ApiReply& r
   if (i < meta->shards.size() && last) {
     w.Key("NextToken").String(MakeNextToken(clock_->NowMillis(), *last, stream_name));
   }
+  w.EndObject();
+  reply(w.Take());
+}
+
+namespace {
+
+// Resharding applies to provisioned streams only (the model's ValidationException).
+std::optional<ApiError> RequireProvisioned(stream::StreamService& streams, const std::string& name,
+                                           std::string_view operation) {
+  auto meta = streams.DescribeStream(name);
+  if (!meta.ok()) return ToApiError(meta.status());
+  if (meta->mode != "PROVISIONED") {
+    return ApiError::Validation(fmt::format(
+        "{} is not supported for stream {} because it is in ON_DEMAND mode.", operation, name));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void KinesisApi::SplitShard(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  ValidationErrors errors;
+  std::optional<ApiError> error;
+  auto name = ReadStreamName(req, errors, &error);
+  auto shard = req.String("ShardToSplit");
+  auto key = req.String("NewStartingHashKey");
+  if (auto e = req.error()) return reply(*e);
+  if (!shard) {
+    errors.Add("null", "shardToSplit", "Member must not be null");
+  } else {
+    CheckStreamName(*shard, "shardToSplit", errors);
+  }
+  std::optional<UInt128> hash;
+  if (!key) {
+    errors.Add("null", "newStartingHashKey", "Member must not be null");
+  } else {
+    hash = ParseUInt128(*key);
+    if (!hash) {
+      errors.Add(ValidationErrors::Quote(*key), "newStartingHashKey",
+                 "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})");
+    }
+  }
+  if (!errors.empty()) return reply(errors.ToError());
+  if (error) return reply(*error);
+  if (auto e = RequireProvisioned(*streams_, *name, "SplitShard")) return reply(*e);
+  Status s = streams_->SplitShard(*name, std::string(*shard), *hash);
+  if (!s.ok()) return reply(ToApiError(s));
+  reply(std::string("{}"));
+}
+
+void KinesisApi::MergeShards(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  ValidationErrors errors;
+  std::optional<ApiError> error;
+  auto name = ReadStreamName(req, errors, &error);
+  auto shard = req.String("ShardToMerge");
+  auto adjacent = req.String("AdjacentShardToMerge");
+  if (auto e = req.error()) return reply(*e);
+  if (!shard) {
+    errors.Add("null", "shardToMerge", "Member must not be null");
+  } else {
+    CheckStreamName(*shard, "shardToMerge", errors);
+  }
+  if (!adjacent) {
+    errors.Add("null", "adjacentShardToMerge", "Member must not be null");
+  } else {
+    CheckStreamName(*adjacent, "adjacentShardToMerge", errors);
+  }
+  if (!errors.empty()) return reply(errors.ToError());
+  if (error) return reply(*error);
+  if (auto e = RequireProvisioned(*streams_, *name, "MergeShards")) return reply(*e);
+  Status s = streams_->MergeShards(*name, std::string(*shard), std::string(*adjacent));
+  if (!s.ok()) return reply(ToApiError(s));
+  reply(std::string("{}"));
+}
+
+void KinesisApi::UpdateShardCount(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  ValidationErrors errors;
+  std::optional<ApiError> error;
+  auto name = ReadStreamName(req, errors, &error);
+  auto target = req.Integer("TargetShardCount");
+  auto scaling = req.String("ScalingType");
+  if (auto e = req.error()) return reply(*e);
+  if (!target) {
+    errors.Add("null", "targetShardCount", "Member must not be null");
+  } else if (*target < 1) {
+    errors.Add(std::to_string(*target), "targetShardCount",
+               "Member must have value greater than or equal to 1");
+  }
+  if (!scaling) {
+    errors.Add("null", "scalingType", "Member must not be null");
+  } else if (*scaling != "UNIFORM_SCALING") {
+    errors.Add(ValidationErrors::Quote(*scaling), "scalingType",
+               "Member must satisfy enum value set: [UNIFORM_SCALING]");
+  }
+  if (!errors.empty()) return reply(errors.ToError());
+  if (error) return reply(*error);
+  if (auto e = RequireProvisioned(*streams_, *name, "UpdateShardCount")) return reply(*e);
+  auto meta = streams_->DescribeStream(*name);
+  if (!meta.ok()) return reply(ToApiError(meta.status()));
+  const auto current = static_cast<int64_t>(meta->OpenShardCount());
+  // AWS scales at most to double, or down to half, of the current count in one call.
+  if (*target > 2 * current || *target * 2 < current || *target > 10000) {
+    return reply(ApiError::InvalidArgument(fmt::format(
+        "UpdateShardCount can scale stream {} from {} shards to between {} and {} shards; "
+        "{} was requested.",
+        *name, current, (current + 1) / 2, std::min<int64_t>(2 * current, 10000), *target)));
+  }
+  auto before = streams_->UpdateShardCount(*name, static_cast<int>(*target));
+  if (!before.ok()) return reply(ToApiError(before.status()));
+  JsonWriter w;
+  w.StartObject();
+  w.Key("StreamName").String(meta->name);
+  w.Key("CurrentShardCount").Int(*before);
+  w.Key("TargetShardCount").Int(*target);
+  w.Key("StreamARN").String(meta->Arn());
   w.EndObject();
   reply(w.Take());
 }
