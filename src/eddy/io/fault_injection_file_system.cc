@@ -1,5 +1,6 @@
 #include "eddy/io/fault_injection_file_system.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -116,7 +117,10 @@ int FaultInjectionFileSystem::AdmitSync() {
 
 void FaultInjectionFileSystem::RecordSynced(const std::string& path, uint64_t size) {
   std::lock_guard lock(mu_);
-  synced_size_[path] = size;
+  // Syncs can overlap and finish out of order: what is durable only grows (a truncate lowers it
+  // explicitly).
+  uint64_t& synced = synced_size_[path];
+  synced = std::max(synced, size);
 }
 
 void FaultInjectionFileSystem::RecordTruncated(const std::string& path, uint64_t size) {

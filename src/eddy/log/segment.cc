@@ -1,6 +1,7 @@
 #include "eddy/log/segment.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
@@ -96,6 +97,11 @@ Result<std::shared_ptr<Segment>> Segment::Create(io::FileSystem* fs, const std::
   }
   seg->written_size_ = kSegmentHeaderSize;
   seg->written_end_offset_ = base_offset;
+  {
+    // The writer builds the index in memory from here on; readers must not load the files.
+    std::lock_guard lock(seg->index_mu_);
+    seg->index_loaded_ = true;
+  }
   seg->SetVisible(kSegmentHeaderSize, base_offset, 0);
   return seg;
 }
@@ -239,6 +245,23 @@ Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const s
       index.Clear();
     }
   }
+  // Every entry must point at the start of the record it names (version byte and offset field
+  // at the right place); cut the index at the first one that does not.
+  for (size_t i = 0; i < index.offsets().size(); ++i) {
+    const OffsetIndexEntry e = index.offsets()[i];
+    char head[kFramePrefixSize + 12];
+    bool good = e.position >= kSegmentHeaderSize && e.position + sizeof head <= size;
+    if (good) {
+      EDDY_ASSIGN_OR_RETURN(size_t n, seg->reader_->Read(e.position, sizeof head, head));
+      good = n == sizeof head && head[kFramePrefixSize] == 1 &&
+             DecodeFixed64(head + kFramePrefixSize + 4) == base_offset + e.relative_offset;
+    }
+    if (!good) {
+      index.TruncateAfter(e.relative_offset == 0 ? 0 : e.relative_offset - 1);
+      if (e.relative_offset == 0) index.Clear();
+      break;
+    }
+  }
   uint64_t start_pos = kSegmentHeaderSize;
   uint64_t start_offset = base_offset;
   bool resume = false;
@@ -300,8 +323,14 @@ Result<std::shared_ptr<Segment>> Segment::OpenActive(io::FileSystem* fs, const s
     index.Clear();
     seg->builder_.Reset();
   }
-  if (r.stop != ScanStop::kEnd) {
-    EDDY_ASSIGN_OR_RETURN(bool follows, seg->ValidFrameFollows(r.position, r.offset, size));
+  // A frame that runs past the end of the file is a torn write by definition. Only a complete
+  // but invalid frame can be damage; look for valid records after it (not inside it: its own
+  // payload may hold bytes that look like frames).
+  if (r.stop == ScanStop::kInvalid) {
+    const uint64_t search_from = r.frame_size != 0 && r.position + r.frame_size <= size
+                                     ? r.position + r.frame_size - 1
+                                     : r.position;
+    EDDY_ASSIGN_OR_RETURN(bool follows, seg->ValidFrameFollows(search_from, r.offset, size));
     if (follows) {
       return seg->Corruption(r.position, r.offset,
                              "damaged record followed by valid records (not a torn tail)");
@@ -355,6 +384,9 @@ Result<bool> Segment::ValidFrameFollows(uint64_t position, uint64_t after_offset
       after_offset + (limit - position) / (kFramePrefixSize + kBodyFixedSize) + 1;
   std::string buf;
   uint64_t pos = position + 1;
+  // Checking a candidate reads its whole frame; bound the total so crafted payloads cannot make
+  // recovery crawl. Running out counts as "valid data follows": report, never cut silently.
+  uint64_t budget = 512ull << 20;
   while (pos + kFramePrefixSize + kBodyFixedSize <= limit) {
     const uint64_t want = std::min<uint64_t>(limit - pos, kScanChunk);
     buf.resize(want);
@@ -367,6 +399,9 @@ Result<bool> Segment::ValidFrameFollows(uint64_t position, uint64_t after_offset
       if (p[8] != 1 || (static_cast<uint8_t>(p[9]) & ~3u) != 0) continue;
       const uint64_t offset = DecodeFixed64(p + 12);
       if (offset < after_offset || offset > max_offset) continue;
+      const uint64_t frame_size = kFramePrefixSize + uint64_t{DecodeFixed32(p)};
+      if (frame_size > budget) return true;
+      budget -= frame_size;
       EDDY_ASSIGN_OR_RETURN(bool valid, FrameAt(pos + i, offset, limit));
       if (valid) return true;
     }
@@ -397,7 +432,7 @@ Result<Segment::ScanResult> Segment::Scan(uint64_t position, uint64_t offset, ui
       auto outcome =
           DecodeFrame(std::string_view(buf.data(), n).substr(used), offset, &rec, &frame_size);
       if (outcome == DecodeOutcome::kInvalid) {
-        return ScanResult{ScanStop::kInvalid, position + used, offset};
+        return ScanResult{ScanStop::kInvalid, position + used, offset, frame_size};
       }
       if (outcome == DecodeOutcome::kIncomplete) {
         const size_t needed = frame_size == 0 ? kFramePrefixSize : frame_size;
@@ -420,6 +455,27 @@ Result<Segment::ScanResult> Segment::Scan(uint64_t position, uint64_t offset, ui
 
 Status Segment::Read(uint64_t from, const ReadLimits& limits, size_t* bytes_used,
                      ReadBatch* batch) const {
+  const size_t records_before = batch->records.size();
+  const size_t buffers_before = batch->buffers.size();
+  const size_t bytes_before = *bytes_used;
+  Status s = ReadFrom(from, limits, /*use_index=*/true, bytes_used, batch);
+  if (s.IsCorruption()) {
+    // An index entry can be wrong (index files are not checksummed); the records themselves
+    // are. Scan from the segment's first record before calling the data corrupt.
+    batch->records.resize(records_before);
+    batch->buffers.resize(buffers_before);
+    *bytes_used = bytes_before;
+    Status retry = ReadFrom(from, limits, /*use_index=*/false, bytes_used, batch);
+    if (retry.ok()) {
+      spdlog::warn("{}: index entry near offset {} is wrong; read by scanning", log_path_, from);
+    }
+    return retry;
+  }
+  return s;
+}
+
+Status Segment::ReadFrom(uint64_t from, const ReadLimits& limits, bool use_index,
+                         size_t* bytes_used, ReadBatch* batch) const {
   // End offset before readable size: SetVisible publishes them in the opposite order, so every
   // record below `end` lies wholly below `limit`.
   const uint64_t end = end_offset();
@@ -428,7 +484,7 @@ Status Segment::Read(uint64_t from, const ReadLimits& limits, size_t* bytes_used
   EDDY_RETURN_IF_ERROR(EnsureIndexLoaded());
   uint64_t position = kSegmentHeaderSize;
   uint64_t offset = base_offset_;
-  {
+  if (use_index) {
     std::lock_guard lock(index_mu_);
     if (auto e = index_.FloorOffset(static_cast<uint32_t>(from - base_offset_))) {
       position = e->position;
@@ -570,8 +626,11 @@ Status Segment::TruncateTo(uint64_t size, uint64_t end_offset, int64_t last_arri
     index_.TruncateAfter(static_cast<uint32_t>(end_offset - 1 - base_offset_));
   }
   builder_.ResumeFrom(index_);
-  // The index files may hold entries for the cut records: rewrite them at seal / next open.
-  index_files_broken_ = true;
+  // The index files hold entries for the cut records: rewrite them now, so that neither readers
+  // nor a later open trust an entry that points into bytes that are gone or reused.
+  Status s = WriteIndexFilesAtomically(index_);
+  if (s.ok()) s = OpenIndexWriters();
+  if (!s.ok()) index_files_broken_ = true;  // retried at seal; open re-verifies entries anyway
   return Status::Ok();
 }
 

@@ -129,14 +129,19 @@ class Segment {
   enum class ScanStop { kEnd, kIncomplete, kInvalid, kVisitorStopped };
   struct ScanResult {
     ScanStop stop;
-    uint64_t position;  // where the scan stopped
-    uint64_t offset;    // offset expected at `position`
+    uint64_t position;      // where the scan stopped
+    uint64_t offset;        // offset expected at `position`
+    size_t frame_size = 0;  // for kInvalid: the size the frame claims (0 if its length is absurd)
   };
   using Visitor = std::function<bool(const RecordView&, uint64_t position, size_t frame_size)>;
   // Reads frames from (position, offset) until `limit` bytes, verifying each.
   Result<ScanResult> Scan(uint64_t position, uint64_t offset, uint64_t limit,
                           const Visitor& visit) const;
 
+  // Read() without the fallback: from the index entry at or before `from` (or from the first
+  // record when !use_index).
+  Status ReadFrom(uint64_t from, const ReadLimits& limits, bool use_index, size_t* bytes_used,
+                  ReadBatch* batch) const;
   Status OpenReader();
   Status ReadHeader(uint64_t file_size);
   // Rebuilds the indexes from a full verifying scan of a sealed segment and rewrites them.

@@ -47,6 +47,10 @@ Result<std::unique_ptr<ShardLog>> ShardLog::Open(const std::string& dir, LogOpti
   if (options.index_interval_bytes == 0) {
     return Status::InvalidArgument("index_interval_bytes must be positive");
   }
+  if (options.retention_ms <= 0) return Status::InvalidArgument("retention_ms must be positive");
+  if (options.sync_interval_ms < 1 || options.sync_interval_ms > 3'600'000) {
+    return Status::InvalidArgument("sync_interval_ms must be between 1 ms and 1 hour");
+  }
   std::unique_ptr<ShardLog> log(new ShardLog(dir, options, env));
   EDDY_RETURN_IF_ERROR(log->Recover().WithContext("opening shard log " + dir));
   return log;
@@ -154,18 +158,26 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
       if (needs_repair_) s = Status::IoError("shard log " + dir_ + " cannot be repaired yet");
     }
     const int64_t now = env_.clock->NowMillis();
-    if (s.ok() && active_->written_end_offset() > active_->base_offset()) {
-      const bool too_big = active_->written_size() + total > options_.max_segment_bytes;
-      const bool too_old = now - active_->created_ms() >= options_.max_segment_age_ms;
+    auto needs_roll = [&] {
+      if (active_->written_end_offset() == active_->base_offset()) return false;
       // A sealed active segment is a roll that failed halfway (e.g. disk full): finish it.
-      if (too_big || too_old || active_->sealed()) {
+      return active_->written_size() + total > options_.max_segment_bytes ||
+             now - active_->created_ms() >= options_.max_segment_age_ms || active_->sealed();
+    };
+    if (s.ok() && needs_roll()) {
+      WaitForSyncInFlight(lock);  // mu_ is released meanwhile: decide again afterwards
+      if (closed_) s = Status::Unavailable("shard log " + dir_ + " is closed");
+      if (s.ok() && appends_stopped_) {
+        s = Status::FailedPrecondition("shard log " + dir_ + " takes no more appends");
+      }
+      if (s.ok() && needs_repair_) s = Status::IoError("shard log " + dir_ + " needs repair");
+      if (s.ok() && needs_roll()) {
         s = SyncAndPublishLocked(&completions);
         if (s.ok()) s = RollLocked();
       }
     }
     if (!s.ok()) {
-      lock.unlock();
-      Complete(&completions);
+      RunCallbacks(lock, &completions);
       done(s);
       return;
     }
@@ -188,8 +200,7 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
     if (scratch_.capacity() > (16u << 20)) std::string().swap(scratch_);  // don't pin 10 MiB
     if (!s.ok()) {
       needs_repair_ = needs_repair_ || needs_repair;
-      lock.unlock();
-      Complete(&completions);
+      RunCallbacks(lock, &completions);
       done(s);
       return;
     }
@@ -209,8 +220,8 @@ void ShardLog::AppendAsync(std::span<const AppendRecord> records, AppendCallback
         env_.scheduler->ScheduleAfter(this, options_.sync_interval_ms);
       }
     }
+    RunCallbacks(lock, &completions);
   }
-  Complete(&completions);
 }
 
 Result<AppendResult> ShardLog::Append(std::span<const AppendRecord> records) {
@@ -230,7 +241,28 @@ void ShardLog::PublishWrittenLocked(Completions* completions) {
   }
 }
 
+void ShardLog::WaitForSyncInFlight(std::unique_lock<std::mutex>& lock) {
+  sync_idle_cv_.wait(lock, [this] { return !sync_in_flight_; });
+}
+
+void ShardLog::RunCallbacks(std::unique_lock<std::mutex>& lock, Completions* completions) {
+  if (completions->empty()) {
+    lock.unlock();
+    return;
+  }
+  ++callbacks_in_flight_;
+  lock.unlock();
+  Complete(completions);
+  lock.lock();
+  --callbacks_in_flight_;
+  sync_idle_cv_.notify_all();
+  lock.unlock();
+}
+
 Status ShardLog::SyncAndPublishLocked(Completions* completions) {
+  // Never alongside RunSync's fdatasync of the same file: Linux reports a writeback error to
+  // one fdatasync only, and the other would wrongly succeed (callers waited for that).
+  EDDY_CHECK(!sync_in_flight_);
   if (active_->readable_size() == active_->written_size()) return Status::Ok();
   Status s = active_->writer()->Sync();
   if (!s.ok()) {
@@ -259,7 +291,11 @@ Status ShardLog::RollLocked() {
   const uint64_t base = active_->written_end_offset();
   EDDY_ASSIGN_OR_RETURN(auto seg, Segment::Create(env_.fs, dir_, base, env_.clock->NowMillis(),
                                                   Segment::Options{options_.index_interval_bytes}));
-  EDDY_RETURN_IF_ERROR(env_.fs->SyncDirectory(dir_));
+  if (Status s = env_.fs->SyncDirectory(dir_); !s.ok()) {
+    // Leave no file behind, or every later roll would find it in the way.
+    (void)seg->RemoveFiles();
+    return s;
+  }
   SegmentList list = *Snapshot();
   list.push_back(seg);
   active_ = std::move(seg);
@@ -280,41 +316,47 @@ void ShardLog::RunSync() {
     target_end = seg->written_end_offset();
     target_arrival_ms = seg->written_last_arrival_ms();
     truncations = truncations_;
+    sync_in_flight_ = true;
   }
   // The fdatasync runs without the lock: appends keep writing meanwhile and wait for the next.
+  // No other fdatasync of this log runs meanwhile (rolls wait for sync_in_flight_).
   Status s = seg->writer()->Sync();
 
   Completions completions;
-  {
-    std::lock_guard lock(mu_);
-    const bool still_relevant = seg == active_ && truncations == truncations_;
-    if (options_.durability == Durability::kSync) {
-      if (!s.ok()) {
-        if (still_relevant) {
-          spdlog::error("shard log {}: {}", dir_, s.ToString());
-          RollBackLocked(s, &completions);
-        }
-      } else if (still_relevant && target_end > durable_end_) {
-        seg->SetVisible(target_size, target_end, target_arrival_ms);
-        durable_end_ = target_end;
-        while (!pending_.empty() && pending_.front().end_offset <= durable_end_) {
-          completions.emplace_back(std::move(pending_.front().done), pending_.front().result);
-          pending_.pop_front();
-        }
+  std::unique_lock lock(mu_);
+  sync_in_flight_ = false;
+  // A roll cannot have happened during the sync (it waits for it), and a failed append only
+  // cuts bytes past every captured target; only a rollback makes the target stale.
+  const bool still_relevant = seg == active_ && truncations == truncations_;
+  if (options_.durability == Durability::kSync) {
+    if (!s.ok()) {
+      spdlog::error("shard log {}: {}", dir_, s.ToString());
+      if (still_relevant) RollBackLocked(s, &completions);
+    } else if (still_relevant && target_end > durable_end_) {
+      seg->SetVisible(target_size, target_end, target_arrival_ms);
+      durable_end_ = target_end;
+      while (!pending_.empty() && pending_.front().end_offset <= durable_end_) {
+        completions.emplace_back(std::move(pending_.front().done), pending_.front().result);
+        pending_.pop_front();
       }
-      // Appends that arrived during the sync need another one.
-      if (!pending_.empty()) {
-        env_.scheduler->Schedule(this);
-      } else {
-        sync_scheduled_ = false;
-      }
+    }
+    // Appends that arrived during the sync need another one.
+    if (!pending_.empty()) {
+      env_.scheduler->Schedule(this);
     } else {
-      if (!s.ok()) spdlog::error("shard log {}: background sync failed: {}", dir_, s.ToString());
       sync_scheduled_ = false;
     }
-    sync_idle_cv_.notify_all();
+  } else {
+    if (!s.ok()) spdlog::error("shard log {}: background sync failed: {}", dir_, s.ToString());
+    // Writes that landed during this sync (or in a new segment) are synced at the next tick.
+    if (seg != active_ || active_->written_size() > target_size) {
+      env_.scheduler->ScheduleAfter(this, options_.sync_interval_ms);
+    } else {
+      sync_scheduled_ = false;
+    }
   }
-  Complete(&completions);
+  sync_idle_cv_.notify_all();
+  RunCallbacks(lock, &completions);
 }
 
 Result<ReadBatch> ShardLog::Read(LogOffset from_offset, ReadLimits limits) const {
@@ -349,19 +391,23 @@ Result<ReadBatch> ShardLog::Read(LogOffset from_offset, ReadLimits limits) const
 
 Result<LogOffset> ShardLog::OffsetForTime(int64_t ms) const {
   auto segments = Snapshot();
+  // Read once: a record made visible during the lookup must not be skipped by re-reading it.
+  const uint64_t end = segments->back()->end_offset();
   for (const auto& seg : *segments) {
     if (seg->end_offset() == seg->base_offset() || seg->last_arrival_ms() < ms) continue;
     EDDY_ASSIGN_OR_RETURN(auto found, seg->FindFirstAtOrAfter(ms));
-    if (found) return LogOffset(*found);
+    if (found) return LogOffset(std::min(*found, end));
   }
-  return LogOffset(segments->back()->end_offset());
+  return LogOffset(end);
 }
 
 LogOffset ShardLog::start_offset() const { return LogOffset(Snapshot()->front()->base_offset()); }
 
 LogOffset ShardLog::end_offset() const { return LogOffset(Snapshot()->back()->end_offset()); }
 
-void ShardLog::SetRetentionMs(int64_t retention_ms) { retention_ms_.store(retention_ms); }
+void ShardLog::SetRetentionMs(int64_t retention_ms) {
+  retention_ms_.store(std::max<int64_t>(retention_ms, 1));
+}
 
 int64_t ShardLog::retention_ms() const { return retention_ms_.load(); }
 
@@ -370,27 +416,38 @@ Result<size_t> ShardLog::EnforceRetention() {
   std::vector<std::shared_ptr<Segment>> expired;
   Completions completions;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (closed_) return size_t{0};
     // An idle shard's active segment expires too: seal it so it can go.
-    if (active_->written_end_offset() > active_->base_offset() && pending_.empty() &&
-        active_->readable_size() == active_->written_size() &&
-        active_->last_arrival_ms() < cutoff) {
-      EDDY_RETURN_IF_ERROR(SyncAndPublishLocked(&completions));
-      EDDY_RETURN_IF_ERROR(RollLocked());
+    auto active_expired = [&] {
+      return !needs_repair_ && active_->written_end_offset() > active_->base_offset() &&
+             pending_.empty() && active_->readable_size() == active_->written_size() &&
+             active_->last_arrival_ms() < cutoff;
+    };
+    if (active_expired()) {
+      WaitForSyncInFlight(lock);
+      if (!closed_ && active_expired()) {
+        Status s = SyncAndPublishLocked(&completions);
+        if (s.ok()) s = RollLocked();
+        if (!s.ok()) {
+          RunCallbacks(lock, &completions);
+          return s;
+        }
+      }
     }
     SegmentList list = *Snapshot();
     size_t n = 0;
     while (n + 1 < list.size() && list[n]->last_arrival_ms() < cutoff) ++n;
-    if (n == 0) return size_t{0};
-    expired.assign(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
-    list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
-    PublishSegments(std::move(list));
+    if (n > 0) {
+      expired.assign(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
+      list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
+      PublishSegments(std::move(list));
+    }
+    RunCallbacks(lock, &completions);
   }
-  Complete(&completions);
   // Oldest first, so a crash midway leaves a contiguous log.
   for (const auto& seg : expired) EDDY_RETURN_IF_ERROR(seg->RemoveFiles());
-  EDDY_RETURN_IF_ERROR(env_.fs->SyncDirectory(dir_));
+  if (!expired.empty()) EDDY_RETURN_IF_ERROR(env_.fs->SyncDirectory(dir_));
   return expired.size();
 }
 
@@ -423,24 +480,24 @@ void ShardLog::ResumeAppends() {
 Status ShardLog::Close() {
   Completions completions;
   Status s;
-  {
-    std::unique_lock lock(mu_);
-    if (closed_) return Status::Ok();
-    closed_ = true;
-    if (active_ == nullptr) return Status::Ok();  // Open() failed before recovery finished
-    // In-flight and queued syncs finish first; they complete the appends they cover.
-    sync_idle_cv_.wait(lock, [this] { return !sync_scheduled_; });
-    if (!needs_repair_ && active_->written_size() > active_->readable_size()) {
-      s = SyncAndPublishLocked(&completions);  // weaker modes: make it durable now
-    } else if (!needs_repair_ && options_.durability != Durability::kSync) {
-      s = active_->writer()->Sync();
-    }
-    for (auto& p : pending_) {
-      completions.emplace_back(std::move(p.done), Status::Unavailable("shard log closed"));
-    }
-    pending_.clear();
+  std::unique_lock lock(mu_);
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  if (active_ == nullptr) return Status::Ok();  // Open() failed before recovery finished
+  // In-flight and queued syncs finish first, with the callbacks of the appends they cover.
+  sync_idle_cv_.wait(lock, [this] { return !sync_scheduled_ && callbacks_in_flight_ == 0; });
+  if (!needs_repair_ && active_->written_size() > active_->readable_size()) {
+    s = SyncAndPublishLocked(&completions);  // weaker modes: make it durable now
+  } else if (!needs_repair_ && options_.durability != Durability::kSync) {
+    s = active_->writer()->Sync();
   }
-  Complete(&completions);
+  for (auto& p : pending_) {
+    completions.emplace_back(std::move(p.done), Status::Unavailable("shard log closed"));
+  }
+  pending_.clear();
+  RunCallbacks(lock, &completions);
+  lock.lock();
+  sync_idle_cv_.wait(lock, [this] { return callbacks_in_flight_ == 0; });
   return s;
 }
 

@@ -120,7 +120,8 @@ class ShardLog final : private SyncTarget {
   void ResumeAppends();
 
   // Waits for in-flight syncs, syncs what the weaker modes left unsynced, and refuses further
-  // appends (Unavailable). Reads keep working. Idempotent.
+  // appends (Unavailable). Reads keep working. Idempotent. Waits for append callbacks still
+  // running, so it must not be called from one.
   Status Close();
 
  private:
@@ -143,13 +144,18 @@ class ShardLog final : private SyncTarget {
   // Seals the active segment and starts a new one. REQUIRES: mu_ held, everything written is
   // durable/visible.
   Status RollLocked() REQUIRES(mu_);
-  // Makes everything written durable and visible now (used before sealing). REQUIRES: mu_ held.
+  // Makes everything written durable and visible now (used before sealing). REQUIRES: mu_ held
+  // and no RunSync fdatasync in flight (WaitForSyncInFlight).
   Status SyncAndPublishLocked(Completions* completions) REQUIRES(mu_);
   // Publishes written data up to the active segment's write position and records it durable.
   void PublishWrittenLocked(Completions* completions) REQUIRES(mu_);
   // Cuts unacknowledged data back to the durable point and fails pending appends.
   void RollBackLocked(const Status& cause, Completions* completions) REQUIRES(mu_);
   static void Complete(Completions* completions);
+  // Runs `completions` after releasing `lock` (on mu_); Close() waits for callbacks in flight.
+  void RunCallbacks(std::unique_lock<std::mutex>& lock, Completions* completions);
+  // Waits (releasing mu_) until RunSync has no fdatasync in flight.
+  void WaitForSyncInFlight(std::unique_lock<std::mutex>& lock);
 
   const std::string dir_;
   const LogOptions options_;
@@ -169,6 +175,8 @@ class ShardLog final : private SyncTarget {
   uint64_t durable_end_ GUARDED_BY(mu_) = 0;  // offsets below this are durable
   uint64_t truncations_ GUARDED_BY(mu_) = 0;  // bumped whenever unsynced data is cut
   bool sync_scheduled_ GUARDED_BY(mu_) = false;
+  bool sync_in_flight_ GUARDED_BY(mu_) = false;  // RunSync's fdatasync is running
+  int callbacks_in_flight_ GUARDED_BY(mu_) = 0;
   bool needs_repair_ GUARDED_BY(mu_) = false;
   bool closed_ GUARDED_BY(mu_) = false;
   bool appends_stopped_ GUARDED_BY(mu_) = false;

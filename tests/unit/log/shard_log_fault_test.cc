@@ -88,6 +88,83 @@ TEST_F(LogTest, FailedSyncFailsTheAppendHidesItAndTheLogRecovers) {
   EXPECT_EQ(ReadAll(), expected);
 }
 
+TEST_F(LogTest, RolledBackBatchLeavesNoStaleIndexEntries) {
+  // A failed sync rolls back a batch; a later batch reuses its offsets with other frame sizes.
+  // Readers must find every record, before and after a reopen, sealed or not.
+  options_.index_interval_bytes = 64;
+  options_.max_segment_bytes = 4096;
+  OpenLog();
+  AppendAll({std::string(72, 'a'), std::string(72, 'b'), std::string(72, 'c')});
+  fs_.FailNextSyncs(1);
+  std::vector<AppendRecord> lost;
+  const std::string d1(72, 'A'), d2(372, 'A');
+  for (const auto* d : {&d1, &d2, &d1, &d1, &d1}) lost.push_back({"", std::nullopt, *d});
+  ASSERT_FALSE(log_->Append(lost).ok());
+  const std::vector<std::string> kept = {std::string(272, 'B'), std::string(272, 'B'),
+                                         std::string(22, 'B'), std::string(22, 'B'),
+                                         std::string(72, 'B')};
+  std::vector<AppendRecord> batch;
+  for (const auto& d : kept) batch.push_back({"", std::nullopt, d});
+  ASSERT_TRUE(log_->Append(batch).ok());
+  auto check = [&] {
+    for (uint64_t o = 3; o < 8; ++o) {
+      auto r = log_->Read(LogOffset(o), ReadLimits{1, 1 << 20});
+      ASSERT_TRUE(r.ok()) << "offset " << o << ": " << r.status().ToString();
+      ASSERT_EQ(r->records.size(), 1u);
+      EXPECT_EQ(r->records[0].data, kept[o - 3]);
+    }
+  };
+  check();
+  OpenLog();
+  check();
+  AppendAll(Numbered(40, 100));  // seal the segment
+  OpenLog();
+  check();
+}
+
+TEST_F(LogTest, IntervalModeSyncsWritesThatLandDuringASync) {
+  options_.durability = Durability::kInterval;
+  options_.sync_interval_ms = 5;
+  OpenLog();
+  AppendOne("first");
+  fs_.BlockSyncs();
+  for (int i = 0; i < 2000 && fs_.blocked_syncs() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(fs_.blocked_syncs(), 1);
+  AppendOne("during the sync");
+  fs_.UnblockSyncs();
+  const int64_t syncs = fs_.sync_count();
+  for (int i = 0; i < 2000 && fs_.sync_count() < syncs + 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(fs_.DropUnsyncedData().ok());  // power cut, log still open
+  std::unique_ptr<ShardLog> crashed = std::move(log_);
+  OpenLog();
+  EXPECT_EQ(ReadAll(), (std::vector<std::string>{"first", "during the sync"}));
+  log_.reset();
+}
+
+TEST_F(LogTest, FailedDirectorySyncDuringARollDoesNotWedgeTheLog) {
+  options_.max_segment_bytes = 1024;
+  OpenLog();
+  std::vector<std::string> kept;
+  for (const auto& d : Numbered(7, 100)) {
+    AppendOne(d);
+    kept.push_back(d);
+  }
+  fs_.FailNextDirectorySyncs(1);
+  const std::string data(100, 'z');
+  AppendRecord rec{"key", std::nullopt, data};
+  EXPECT_FALSE(log_->Append({&rec, 1}).ok());   // the roll's directory sync failed
+  for (const auto& d : Numbered(10, 100, 7)) {  // the fault is gone: appends roll on
+    AppendOne(d);
+    kept.push_back(d);
+  }
+  OpenLog();
+  EXPECT_EQ(ReadAll(), kept);
+}
+
 TEST_F(LogTest, FullDiskFailsAppendsCleanlyAndTheyResumeWhenSpaceReturns) {
   OpenLog();
   AppendAll(Numbered(3));
