@@ -2,7 +2,7 @@
 EDDY := build/release/src/eddy/cli/eddy
 JOBS ?= $(shell nproc)
 
-.PHONY: help build run test test-release test-sanitizers crash bench format tidy clean
+.PHONY: help build run test test-release test-sanitizers crash bench fuzz format tidy clean
 
 help:
 	@echo "make build            optimized build (preset release) -> $(EDDY)"
@@ -10,6 +10,7 @@ help:
 	@echo "make test             every test: release build (unit, integration, compat, crash) + ASan/UBSan build (unit)"
 	@echo "make crash            only the crash tests (EDDY_CRASH_KILLS=N to change the kill count)"
 	@echo "make bench            the shard-log benchmarks recorded in docs/BENCHMARKS.md"
+	@echo "make fuzz             libFuzzer on the Kinesis request codec for FUZZ_SECONDS (clang)"
 	@echo "make format | tidy    clang-format the sources | clang-tidy them"
 	@echo "make clean            remove build/"
 
@@ -36,6 +37,14 @@ crash: build
 bench: build
 	$(EDDY) bench log --shards 4 --seconds 10
 	$(EDDY) bench log --shards 256 --inflight 128 --seconds 10
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DEDDY_FUZZ=ON -DEDDY_SANITIZE=address,undefined >/dev/null
+	cmake --build build/fuzz --target kinesis_request_fuzzer -j $(JOBS)
+	mkdir -p build/fuzz/corpus
+	build/fuzz/tests/fuzz/kinesis_request_fuzzer -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
