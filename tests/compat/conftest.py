@@ -21,15 +21,16 @@ CREDENTIALS = dict(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secre
 class EddyServer:
     """One `eddy serve` process with its own data directory."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, *extra_args):
         self.data_dir = data_dir
+        self.extra_args = list(extra_args)
         self.proc = None
         self.port = None
 
     def start(self):
         self.proc = subprocess.Popen(
             [EDDY_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir",
-             self.data_dir],
+             self.data_dir] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
                    "Open shards allowed across all streams")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  serve->add_flag("--throttle", serve_options.throttle,
+                  "Enforce AWS's per-shard limits (writes 1 MiB/s and 1,000 records/s, reads 5 "
+                  "calls/s and 2 MiB/s) with ProvisionedThroughputExceededException");
   serve->add_option("--http-threads", serve_options.http_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

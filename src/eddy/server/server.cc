@@ -44,6 +44,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   stream_options.data_dir = options.data_dir;
   stream_options.durability = options.durability;
   stream_options.shard_limit = options.shard_limit;
+  stream_options.throttle = options.throttle;
   EDDY_ASSIGN_OR_RETURN(parts->streams, stream::StreamService::Open(stream_options, SystemClock()));
   parts->kinesis = std::make_unique<api::kinesis::KinesisApi>(parts->streams.get(), SystemClock());
   parts->router = std::make_unique<api::AwsRouter>(SystemClock());

@@ -16,6 +16,7 @@ struct ServerOptions {
   log::Durability durability = log::Durability::kSync;
   int http_threads = 2;
   int shard_limit = 1000;
+  bool throttle = false;  // AWS's per-shard throughput limits
 };
 
 // The composition root: builds the stream service, the APIs and the HTTP server in order, and

@@ -113,6 +113,10 @@ Result<std::shared_ptr<StreamService::Stream>> StreamService::OpenStreamLogs(
         log::ShardLog::Open(io::JoinPath(dir, ShardIdString(shard.index)), log_options,
                             {io::PosixFileSystem(), clock_, scheduler_.get()}));
     stream->logs.push_back(std::move(shard_log));
+    if (options_.throttle) {
+      stream->throttles.push_back(
+          std::make_unique<ShardThrottle>(options_.throttle_limits, clock_->NowMillis()));
+    }
   }
   std::lock_guard lock(stream->mu);
   stream->meta = meta;
@@ -269,11 +273,15 @@ void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEn
   std::shared_lock reshard_lock(stream->reshard_mu);
   // Route every entry to the open shard whose hash range holds its hash key.
   std::map<uint32_t, std::vector<size_t>> by_shard;
+  std::vector<std::pair<size_t, uint32_t>> throttled;  // entry, shard
+  const int64_t now = clock_->NowMillis();
+  std::string account;
   uint32_t tag = 0;
   {
     std::lock_guard lock(stream->mu);
     const StreamMeta& meta = stream->meta;
     tag = meta.SequenceTag();
+    account = meta.account_id;
     const size_t max_size = static_cast<size_t>(meta.max_record_size_kib) * 1024;
     for (size_t i = 0; i < entries.size(); ++i) {
       const PutEntry& e = entries[i];
@@ -294,6 +302,11 @@ void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEn
         }
       }
       EDDY_CHECK(target != nullptr);  // open shards always cover the whole hash key space
+      if (!stream->throttles.empty() && !stream->throttles[target->index]->TryWrite(
+                                            e.partition_key.size() + e.data.size(), now)) {
+        throttled.push_back({i, target->index});
+        continue;
+      }
       by_shard[target->index].push_back(i);
     }
   }
@@ -308,6 +321,17 @@ void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEn
   join->outcomes.resize(entries.size());
   join->remaining = by_shard.size();
   join->done = std::move(done);
+  for (const auto& [entry, shard_index] : throttled) {
+    PutOutcome& o = join->outcomes[entry];
+    o.shard_index = shard_index;
+    o.status =
+        Status::Unavailable(fmt::format("Rate exceeded for shard {} in stream {} under account {}.",
+                                        ShardIdString(shard_index), stream_name, account));
+  }
+  if (by_shard.empty()) {
+    join->done(std::move(join->outcomes));
+    return;
+  }
   for (const auto& [shard_index, indexes] : by_shard) {
     std::vector<log::AppendRecord> records;
     records.reserve(indexes.size());
@@ -381,6 +405,10 @@ Status StreamService::CloseAndAddChildren(Stream& stream, StreamMeta& meta,
         log::ShardLog::Open(io::JoinPath(StreamDir(meta), ShardIdString(child.index)), log_options,
                             {io::PosixFileSystem(), clock_, scheduler_.get()}));
     stream.logs.push_back(std::move(child_log));
+    if (options_.throttle) {
+      stream.throttles.push_back(
+          std::make_unique<ShardThrottle>(options_.throttle_limits, clock_->NowMillis()));
+    }
     meta.shards.push_back(child);
   }
   for (uint32_t parent : parents) {
@@ -414,6 +442,9 @@ Status StreamService::Reshard(const std::string& stream_name, const ReshardPlan&
     while (stream->logs.size() > original.shards.size()) {
       (void)stream->logs.back()->Close();
       stream->logs.pop_back();
+    }
+    if (stream->throttles.size() > original.shards.size()) {
+      stream->throttles.resize(original.shards.size());
     }
     return s;
   }
@@ -614,9 +645,15 @@ Result<GetRecordsResult> StreamService::GetRecords(std::string_view iterator, si
   }
   const ShardMeta& shard = meta.shards[pos.shard_index];
   const log::ShardLog* log_ptr = nullptr;
+  ShardThrottle* throttle = nullptr;
   {
     std::shared_lock reshard_lock(stream->reshard_mu);
     log_ptr = stream->logs[pos.shard_index].get();
+    if (!stream->throttles.empty()) throttle = stream->throttles[pos.shard_index].get();
+  }
+  if (throttle != nullptr && !throttle->TryRead(now)) {
+    return Status::Unavailable(fmt::format("Rate exceeded for Shard - {}/{}/{}", meta.account_id,
+                                           meta.name, ShardIdString(pos.shard_index)));
   }
   const log::ShardLog& shard_log = *log_ptr;
   const uint64_t start = shard_log.start_offset().value();
@@ -628,6 +665,12 @@ Result<GetRecordsResult> StreamService::GetRecords(std::string_view iterator, si
   result.shard_index = pos.shard_index;
   EDDY_ASSIGN_OR_RETURN(result.batch,
                         shard_log.Read(LogOffset(from), {limit, kGetRecordsMaxBytes}));
+  if (throttle != nullptr) {
+    uint64_t bytes = 0;
+    for (const auto& rec : result.batch.records)
+      bytes += rec.data.size() + rec.partition_key.size();
+    throttle->ChargeRead(bytes, now);
+  }
   const uint64_t next = result.batch.records.empty() ? from : result.batch.next_offset;
   if (next < end && !result.batch.records.empty()) {
     result.millis_behind_latest =

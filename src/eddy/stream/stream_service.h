@@ -18,6 +18,7 @@
 #include "eddy/base/uint128.h"
 #include "eddy/log/shard_log.h"
 #include "eddy/stream/shard_iterator.h"
+#include "eddy/stream/shard_throttle.h"
 #include "eddy/stream/stream_catalog.h"
 #include "eddy/stream/stream_meta.h"
 
@@ -30,6 +31,9 @@ struct StreamServiceOptions {
   // Open shards across all streams; CreateStream beyond it is LimitExceeded (AWS: per account).
   int shard_limit = 1000;
   int64_t retention_check_ms = 60'000;
+  // AWS's per-shard throughput limits (ProvisionedThroughputExceededException); off by default.
+  bool throttle = false;
+  ShardThrottle::Limits throttle_limits;
 };
 
 struct CreateStreamParams {
@@ -48,7 +52,9 @@ struct PutEntry {
   std::string data;
 };
 
-// Per entry: OK with shard and sequence number, or the error to report for that entry.
+// Per entry: OK with shard and sequence number, or the error to report for that entry
+// (Unavailable: over the shard's write limit, or the log is closing; retry. Anything else: an
+// internal failure).
 struct PutOutcome {
   Status status;
   uint32_t shard_index = 0;
@@ -88,7 +94,7 @@ struct GetRecordsResult {
 // Kinesis Data Streams semantics over shard logs: the service layer under api/kinesis. It
 // never sees JSON; errors are Statuses (NotFound: no such stream or shard; AlreadyExists /
 // FailedPrecondition: state conflicts; InvalidArgument; Expired: iterator too old;
-// kUnavailable: limits).
+// ResourceExhausted: the shard quota; Unavailable: a shard's throughput limit, retry later).
 //
 // Thread-safety: thread-safe.
 class StreamService {
@@ -149,6 +155,8 @@ class StreamService {
     // By shard index; grows only under reshard_mu held exclusively. The logs themselves live
     // as long as the Stream.
     std::vector<std::unique_ptr<log::ShardLog>> logs;
+    // Parallel to `logs` when throttling is on; same locking.
+    std::vector<std::unique_ptr<ShardThrottle>> throttles;
   };
 
   // Closes `parents` (stopping their appends) and adds `children` with their logs, in `meta`

@@ -64,8 +64,10 @@ ApiError ToApiError(const Status& status) {
       return ApiError::InvalidArgument(status.message());
     case Status::Code::kExpired:
       return ApiError::ExpiredIterator(status.message());
-    case Status::Code::kResourceExhausted:
+    case Status::Code::kResourceExhausted:  // the shard quota
       return ApiError::LimitExceeded(status.message());
+    case Status::Code::kUnavailable:  // a shard's throughput limit (or a log closing): retry
+      return ApiError::ProvisionedThroughputExceeded(status.message());
     default:
       return ApiError::InternalFailure(status.ToString());
   }

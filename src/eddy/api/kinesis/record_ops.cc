@@ -105,8 +105,7 @@ void KinesisApi::PutRecord(const RequestContext&, JsonRequest& req, ApiReply& re
                        [reply](Result<std::vector<stream::PutOutcome>> r) {
                          if (!r.ok()) return reply(ToApiError(r.status()));
                          const auto& o = (*r)[0];
-                         if (!o.status.ok())
-                           return reply(ApiError::InternalFailure(o.status.message()));
+                         if (!o.status.ok()) return reply(ToApiError(o.status));
                          JsonWriter w;
                          w.StartObject();
                          w.Key("ShardId").String(stream::ShardIdString(o.shard_index));
@@ -145,30 +144,33 @@ void KinesisApi::PutRecords(const RequestContext&, JsonRequest& req, ApiReply& r
   if (auto e = req.error()) return reply(*e);
   if (!errors.empty()) return reply(errors.ToError());
   if (error) return reply(*error);
-  streams_->PutRecords(*name, std::move(entries),
-                       [reply](Result<std::vector<stream::PutOutcome>> r) {
-                         if (!r.ok()) return reply(ToApiError(r.status()));
-                         int failed = 0;
-                         for (const auto& o : *r) failed += o.status.ok() ? 0 : 1;
-                         JsonWriter w;
-                         w.StartObject();
-                         w.Key("FailedRecordCount").Int(failed);
-                         w.Key("Records").StartArray();
-                         for (const auto& o : *r) {
-                           w.StartObject();
-                           if (o.status.ok()) {
-                             w.Key("SequenceNumber").String(o.sequence_number);
-                             w.Key("ShardId").String(stream::ShardIdString(o.shard_index));
-                           } else {
-                             w.Key("ErrorCode").String("InternalFailure");
-                             w.Key("ErrorMessage").String("Internal Service Failure");
-                           }
-                           w.EndObject();
-                         }
-                         w.EndArray();
-                         w.EndObject();
-                         reply(w.Take());
-                       });
+  streams_->PutRecords(
+      *name, std::move(entries), [reply](Result<std::vector<stream::PutOutcome>> r) {
+        if (!r.ok()) return reply(ToApiError(r.status()));
+        int failed = 0;
+        for (const auto& o : *r) failed += o.status.ok() ? 0 : 1;
+        JsonWriter w;
+        w.StartObject();
+        w.Key("FailedRecordCount").Int(failed);
+        w.Key("Records").StartArray();
+        for (const auto& o : *r) {
+          w.StartObject();
+          if (o.status.ok()) {
+            w.Key("SequenceNumber").String(o.sequence_number);
+            w.Key("ShardId").String(stream::ShardIdString(o.shard_index));
+          } else {
+            const bool throttled = o.status.code() == Status::Code::kUnavailable;
+            w.Key("ErrorCode")
+                .String(throttled ? "ProvisionedThroughputExceededException" : "InternalFailure");
+            w.Key("ErrorMessage")
+                .String(throttled ? o.status.message() : "Internal Service Failure");
+          }
+          w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+        reply(w.Take());
+      });
 }
 
 void KinesisApi::GetShardIterator(const RequestContext&, JsonRequest& req, ApiReply& reply) {
@@ -254,7 +256,7 @@ void KinesisApi::GetRecords(const RequestContext&, JsonRequest& req, ApiReply& r
   }
   if (!errors.empty()) return reply(errors.ToError());
   auto result = streams_->GetRecords(*iterator, static_cast<size_t>(limit.value_or(10000)));
-  if (!result.ok()) return reply(ToApiError(result.status()));
+  if (!result.ok()) return reply(ToApiError(result.status()));  // includes throttling
   JsonWriter w;
   std::string encoded;
   w.StartObject();
