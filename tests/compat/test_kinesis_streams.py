@@ -145,3 +145,16 @@ def test_shard_limit_is_enforced(kinesis, stream_name):
         kinesis.create_stream(StreamName=stream_name, ShardCount=limit + 1)
     assert error_code(e) == "LimitExceededException"
     assert stream_name not in kinesis.list_streams(Limit=10000)["StreamNames"]
+
+
+def test_list_shards_checks_stream_creation_timestamp(kinesis, stream_name):
+    kinesis.create_stream(StreamName=stream_name, ShardCount=1)
+    created = kinesis.describe_stream_summary(StreamName=stream_name)[
+        "StreamDescriptionSummary"]["StreamCreationTimestamp"]
+    assert len(kinesis.list_shards(StreamName=stream_name,
+                                   StreamCreationTimestamp=created)["Shards"]) == 1
+    import datetime
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kinesis.list_shards(StreamName=stream_name,
+                            StreamCreationTimestamp=created - datetime.timedelta(days=1))
+    assert error_code(e) == "ResourceNotFoundException"

@@ -59,6 +59,7 @@ class HttpServer::Impl {
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
   std::atomic<int> in_flight_{0};
+  std::atomic<int> connections_{0};
   std::mutex mu_;
   std::condition_variable idle_cv_;
   bool stopped_ = false;
@@ -71,10 +72,13 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl* server)
       : stream_(std::move(socket)), server_(server) {
+    server_->connections_.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
     remote_ = stream_.socket().remote_endpoint(ec).address().to_string(ec);
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
+
+  ~Session() { server_->connections_.fetch_sub(1, std::memory_order_relaxed); }
 
   void Start() {
     net::dispatch(stream_.get_executor(),
@@ -209,7 +213,10 @@ Status HttpServer::Impl::Listen() {
 void HttpServer::Impl::DoAccept() {
   acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
     if (!acceptor_.is_open()) return;
-    if (!ec) {
+    if (!ec && connections_.load(std::memory_order_relaxed) >= options_.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the limit: refuse rather than grow without bound
+    } else if (!ec) {
       std::make_shared<Session>(std::move(socket), this)->Start();
     } else if (ec != net::error::operation_aborted) {
       spdlog::warn("accept: {}", ec.message());

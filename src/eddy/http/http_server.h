@@ -18,6 +18,9 @@ struct HttpServerOptions {
   size_t max_header_bytes = 64 << 10;
   int idle_timeout_seconds = 120;  // a connection silent this long is closed
   int stop_grace_seconds = 10;     // how long Stop() waits for requests in flight
+  // Connections open at once; past it new ones are closed at once. With max_body_bytes this
+  // bounds the memory requests can hold.
+  int max_connections = 10000;
 };
 
 // Called exactly once per request, from any thread, with the response to send.

@@ -114,6 +114,13 @@ void KinesisApi::ListShards(const RequestContext&, JsonRequest& req, ApiReply& r
   }
   auto meta = streams_->DescribeStream(stream_name);
   if (!meta.ok()) return reply(ToApiError(meta.status()));
+  // StreamCreationTimestamp tells apart streams created under the same name (compared in whole
+  // seconds: older SDKs send whole seconds).
+  if (created && static_cast<int64_t>(*created) != meta->created_ms / 1000) {
+    return reply(ApiError::ResourceNotFound(
+        fmt::format("Stream {} under account {} with creation timestamp {} not found.", stream_name,
+                    meta->account_id, static_cast<int64_t>(*created))));
+  }
   const bool timed =
       filter_type && (*filter_type == "AT_TIMESTAMP" || *filter_type == "FROM_TIMESTAMP");
   if (timed && !filter_time) {
