@@ -13,6 +13,18 @@ void ValidationErrors::Add(std::string_view value, std::string_view member,
   errors_.push_back(std::move(e));
 }
 
+void ValidationErrors::CheckRange(const std::optional<int64_t>& value, int64_t min, int64_t max,
+                                  std::string_view member) {
+  if (!value) return;
+  if (*value < min) {
+    Add(std::to_string(*value), member,
+        "Member must have value greater than or equal to " + std::to_string(min));
+  } else if (*value > max) {
+    Add(std::to_string(*value), member,
+        "Member must have value less than or equal to " + std::to_string(max));
+  }
+}
+
 ApiError ValidationErrors::ToError() const {
   std::string msg = std::to_string(errors_.size());
   msg += errors_.size() == 1 ? " validation error detected: " : " validation errors detected: ";

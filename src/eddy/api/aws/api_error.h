@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +57,9 @@ class ValidationErrors {
  public:
   // `value` is rendered as given (callers quote strings: "'abc'", or pass "null").
   void Add(std::string_view value, std::string_view member, std::string_view constraint);
+  // Adds AWS's message for an integer outside [min, max] (nothing when absent or inside).
+  void CheckRange(const std::optional<int64_t>& value, int64_t min, int64_t max,
+                  std::string_view member);
   bool empty() const { return errors_.empty(); }
   ApiError ToError() const;
 

@@ -73,6 +73,38 @@ ApiError ToApiError(const Status& status) {
   }
 }
 
+std::optional<ApiError> FirstProblem(const JsonRequest& req, const ValidationErrors& errors,
+                                     const std::optional<ApiError>& error) {
+  if (req.error()) return req.error();
+  if (!errors.empty()) return errors.ToError();
+  return error;
+}
+
+void WriteHashKeyRange(JsonWriter& w, UInt128 start, UInt128 end) {
+  w.Key("HashKeyRange").StartObject();
+  w.Key("StartingHashKey").String(FormatUInt128(start));
+  w.Key("EndingHashKey").String(FormatUInt128(end));
+  w.EndObject();
+}
+
+void WriteShard(JsonWriter& w, const stream::StreamService& service, const stream::StreamMeta& meta,
+                const stream::ShardMeta& shard) {
+  w.StartObject();
+  w.Key("ShardId").String(stream::ShardIdString(shard.index));
+  if (shard.parent) w.Key("ParentShardId").String(stream::ShardIdString(*shard.parent));
+  if (shard.adjacent_parent) {
+    w.Key("AdjacentParentShardId").String(stream::ShardIdString(*shard.adjacent_parent));
+  }
+  WriteHashKeyRange(w, shard.starting_hash, shard.ending_hash);
+  w.Key("SequenceNumberRange").StartObject();
+  w.Key("StartingSequenceNumber").String(service.StartingSequenceNumber(meta, shard));
+  if (auto end = service.EndingSequenceNumber(meta, shard)) {
+    w.Key("EndingSequenceNumber").String(*end);
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
 void CheckStreamName(std::string_view name, std::string_view member, ValidationErrors& errors) {
   const std::string value = ValidationErrors::Quote(name);
   if (name.empty() || name.size() > 128) {

@@ -7,6 +7,7 @@
 
 #include "eddy/api/aws/aws_router.h"
 #include "eddy/api/aws/json_request.h"
+#include "eddy/api/aws/json_writer.h"
 #include "eddy/base/clock.h"
 #include "eddy/stream/stream_service.h"
 
@@ -73,6 +74,16 @@ ApiError ToApiError(const Status& status);
 // Returns the name, or nullopt with the problem recorded in `errors` / `*error`.
 std::optional<std::string> ReadStreamName(JsonRequest& req, ValidationErrors& errors,
                                           std::optional<ApiError>* error, bool required = true);
+
+// The error to answer, in AWS's order: a malformed body, then constraint violations, then an
+// argument error found while reading; nullopt when the request is fine.
+std::optional<ApiError> FirstProblem(const JsonRequest& req, const ValidationErrors& errors,
+                                     const std::optional<ApiError>& error);
+
+// Writes a Shard object (DescribeStream, ListShards) and a HashKeyRange.
+void WriteShard(JsonWriter& w, const stream::StreamService& service, const stream::StreamMeta& meta,
+                const stream::ShardMeta& shard);
+void WriteHashKeyRange(JsonWriter& w, UInt128 start, UInt128 end);
 
 // Validates a stream name against the model: 1..128 of [a-zA-Z0-9_.-].
 void CheckStreamName(std::string_view name, std::string_view member, ValidationErrors& errors);

@@ -141,9 +141,7 @@ void KinesisApi::PutRecords(const RequestContext&, JsonRequest& req, ApiReply& r
       if (entry) entries.push_back(std::move(*entry));
     }
   }
-  if (auto e = req.error()) return reply(*e);
-  if (!errors.empty()) return reply(errors.ToError());
-  if (error) return reply(*error);
+  if (auto problem = FirstProblem(req, errors, error)) return reply(*problem);
   streams_->PutRecords(
       *name, std::move(entries), [reply](Result<std::vector<stream::PutOutcome>> r) {
         if (!r.ok()) return reply(ToApiError(r.status()));
@@ -249,11 +247,7 @@ void KinesisApi::GetRecords(const RequestContext&, JsonRequest& req, ApiReply& r
                iterator->empty() ? "Member must have length greater than or equal to 1"
                                  : "Member must have length less than or equal to 512");
   }
-  if (limit && (*limit < 1 || *limit > 10000)) {
-    errors.Add(std::to_string(*limit), "limit",
-               *limit < 1 ? "Member must have value greater than or equal to 1"
-                          : "Member must have value less than or equal to 10000");
-  }
+  errors.CheckRange(limit, 1, 10000, "limit");
   if (!errors.empty()) return reply(errors.ToError());
   auto result = streams_->GetRecords(*iterator, static_cast<size_t>(limit.value_or(10000)));
   if (!result.ok()) return reply(ToApiError(result.status()));  // includes throttling
@@ -284,10 +278,7 @@ void KinesisApi::GetRecords(const RequestContext&, JsonRequest& req, ApiReply& r
       w.Key("ParentShards").StartArray();
       for (uint32_t p : child.parents) w.String(stream::ShardIdString(p));
       w.EndArray();
-      w.Key("HashKeyRange").StartObject();
-      w.Key("StartingHashKey").String(FormatUInt128(child.starting_hash));
-      w.Key("EndingHashKey").String(FormatUInt128(child.ending_hash));
-      w.EndObject();
+      WriteHashKeyRange(w, child.starting_hash, child.ending_hash);
       w.EndObject();
     }
     w.EndArray();

@@ -61,11 +61,7 @@ void KinesisApi::ListShards(const RequestContext&, JsonRequest& req, ApiReply& r
     filter_time = req.Number(*filter, "Timestamp");
   }
   if (auto e = req.error()) return reply(*e);
-  if (max_results && (*max_results < 1 || *max_results > 10000)) {
-    errors.Add(std::to_string(*max_results), "maxResults",
-               *max_results < 1 ? "Member must have value greater than or equal to 1"
-                                : "Member must have value less than or equal to 10000");
-  }
+  errors.CheckRange(max_results, 1, 10000, "maxResults");
   static constexpr std::string_view kTypes[] = {"AFTER_SHARD_ID",    "AT_TRIM_HORIZON",
                                                 "FROM_TRIM_HORIZON", "AT_LATEST",
                                                 "AT_TIMESTAMP",      "FROM_TIMESTAMP"};
@@ -153,23 +149,7 @@ void KinesisApi::ListShards(const RequestContext&, JsonRequest& req, ApiReply& r
   for (; i < meta->shards.size() && written < page; ++i) {
     const auto& shard = meta->shards[i];
     if (!keep(shard)) continue;
-    w.StartObject();
-    w.Key("ShardId").String(stream::ShardIdString(shard.index));
-    if (shard.parent) w.Key("ParentShardId").String(stream::ShardIdString(*shard.parent));
-    if (shard.adjacent_parent) {
-      w.Key("AdjacentParentShardId").String(stream::ShardIdString(*shard.adjacent_parent));
-    }
-    w.Key("HashKeyRange").StartObject();
-    w.Key("StartingHashKey").String(FormatUInt128(shard.starting_hash));
-    w.Key("EndingHashKey").String(FormatUInt128(shard.ending_hash));
-    w.EndObject();
-    w.Key("SequenceNumberRange").StartObject();
-    w.Key("StartingSequenceNumber").String(streams_->StartingSequenceNumber(*meta, shard));
-    if (auto end = streams_->EndingSequenceNumber(*meta, shard)) {
-      w.Key("EndingSequenceNumber").String(*end);
-    }
-    w.EndObject();
-    w.EndObject();
+    WriteShard(w, *streams_, *meta, shard);
     ++written;
     last = shard.index;
   }

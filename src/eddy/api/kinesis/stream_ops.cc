@@ -16,25 +16,13 @@ void WriteModeDetails(JsonWriter& w, const stream::StreamMeta& meta) {
   w.Key("StreamModeDetails").StartObject().Key("StreamMode").String(meta.mode).EndObject();
 }
 
-void WriteShard(JsonWriter& w, const stream::StreamService& service, const stream::StreamMeta& meta,
-                const stream::ShardMeta& shard) {
-  w.StartObject();
-  w.Key("ShardId").String(stream::ShardIdString(shard.index));
-  if (shard.parent) w.Key("ParentShardId").String(stream::ShardIdString(*shard.parent));
-  if (shard.adjacent_parent) {
-    w.Key("AdjacentParentShardId").String(stream::ShardIdString(*shard.adjacent_parent));
-  }
-  w.Key("HashKeyRange").StartObject();
-  w.Key("StartingHashKey").String(FormatUInt128(shard.starting_hash));
-  w.Key("EndingHashKey").String(FormatUInt128(shard.ending_hash));
-  w.EndObject();
-  w.Key("SequenceNumberRange").StartObject();
-  w.Key("StartingSequenceNumber").String(service.StartingSequenceNumber(meta, shard));
-  if (auto end = service.EndingSequenceNumber(meta, shard)) {
-    w.Key("EndingSequenceNumber").String(*end);
-  }
-  w.EndObject();
-  w.EndObject();
+// The members DescribeStream and DescribeStreamSummary share.
+void WriteStreamSettings(JsonWriter& w, const stream::StreamMeta& meta) {
+  w.Key("RetentionPeriodHours").Int(meta.retention_hours);
+  w.Key("StreamCreationTimestamp").Timestamp(meta.created_ms);
+  w.Key("EnhancedMonitoring").StartArray().StartObject().Key("ShardLevelMetrics");
+  w.StartArray().EndArray().EndObject().EndArray();
+  w.Key("EncryptionType").String("NONE");
 }
 
 }  // namespace
@@ -63,11 +51,7 @@ void KinesisApi::CreateStream(const RequestContext& ctx, JsonRequest& req, ApiRe
     errors.Add(mode ? ValidationErrors::Quote(*mode) : "null", "streamModeDetails.streamMode",
                "Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]");
   }
-  if (max_record_kib && (*max_record_kib < 1024 || *max_record_kib > 10240)) {
-    errors.Add(std::to_string(*max_record_kib), "maxRecordSizeInKiB",
-               *max_record_kib < 1024 ? "Member must have value greater than or equal to 1024"
-                                      : "Member must have value less than or equal to 10240");
-  }
+  errors.CheckRange(max_record_kib, 1024, 10240, "maxRecordSizeInKiB");
   if (!errors.empty()) return reply(errors.ToError());
 
   stream::CreateStreamParams params;
@@ -102,9 +86,7 @@ void KinesisApi::DeleteStream(const RequestContext&, JsonRequest& req, ApiReply&
   std::optional<ApiError> error;
   auto name = ReadStreamName(req, errors, &error);
   req.Bool("EnforceConsumerDeletion");
-  if (auto e = req.error()) return reply(*e);
-  if (!errors.empty()) return reply(errors.ToError());
-  if (error) return reply(*error);
+  if (auto problem = FirstProblem(req, errors, error)) return reply(*problem);
   Status s = streams_->DeleteStream(*name);
   if (!s.ok()) return reply(ToApiError(s));
   reply(std::string("{}"));
@@ -116,11 +98,7 @@ void KinesisApi::ListStreams(const RequestContext&, JsonRequest& req, ApiReply& 
   auto start = req.String("ExclusiveStartStreamName");
   auto token = req.String("NextToken");
   if (auto e = req.error()) return reply(*e);
-  if (limit && (*limit < 1 || *limit > 10000)) {
-    errors.Add(std::to_string(*limit), "limit",
-               *limit < 1 ? "Member must have value greater than or equal to 1"
-                          : "Member must have value less than or equal to 10000");
-  }
+  errors.CheckRange(limit, 1, 10000, "limit");
   if (start) CheckStreamName(*start, "exclusiveStartStreamName", errors);
   if (!errors.empty()) return reply(errors.ToError());
   // The NextToken is the base64 of the last name returned.
@@ -173,11 +151,7 @@ void KinesisApi::DescribeStream(const RequestContext&, JsonRequest& req, ApiRepl
   auto limit = req.Integer("Limit");
   auto start = req.String("ExclusiveStartShardId");
   if (auto e = req.error()) return reply(*e);
-  if (limit && (*limit < 1 || *limit > 10000)) {
-    errors.Add(std::to_string(*limit), "limit",
-               *limit < 1 ? "Member must have value greater than or equal to 1"
-                          : "Member must have value less than or equal to 10000");
-  }
+  errors.CheckRange(limit, 1, 10000, "limit");
   if (!errors.empty()) return reply(errors.ToError());
   if (error) return reply(*error);
   auto meta = streams_->DescribeStream(*name);
@@ -202,17 +176,7 @@ void KinesisApi::DescribeStream(const RequestContext&, JsonRequest& req, ApiRepl
   for (size_t i = first; i < last; ++i) WriteShard(w, *streams_, *meta, shards[i]);
   w.EndArray();
   w.Key("HasMoreShards").Bool(last < shards.size());
-  w.Key("RetentionPeriodHours").Int(meta->retention_hours);
-  w.Key("StreamCreationTimestamp").Timestamp(meta->created_ms);
-  w.Key("EnhancedMonitoring")
-      .StartArray()
-      .StartObject()
-      .Key("ShardLevelMetrics")
-      .StartArray()
-      .EndArray()
-      .EndObject()
-      .EndArray();
-  w.Key("EncryptionType").String("NONE");
+  WriteStreamSettings(w, *meta);
   w.EndObject().EndObject();
   reply(w.Take());
 }
@@ -221,9 +185,7 @@ void KinesisApi::DescribeStreamSummary(const RequestContext&, JsonRequest& req, 
   ValidationErrors errors;
   std::optional<ApiError> error;
   auto name = ReadStreamName(req, errors, &error);
-  if (auto e = req.error()) return reply(*e);
-  if (!errors.empty()) return reply(errors.ToError());
-  if (error) return reply(*error);
+  if (auto problem = FirstProblem(req, errors, error)) return reply(*problem);
   auto meta = streams_->DescribeStream(*name);
   if (!meta.ok()) return reply(ToApiError(meta.status()));
   JsonWriter w;
@@ -232,17 +194,7 @@ void KinesisApi::DescribeStreamSummary(const RequestContext&, JsonRequest& req, 
   w.Key("StreamARN").String(meta->Arn());
   w.Key("StreamStatus").String("ACTIVE");
   WriteModeDetails(w, *meta);
-  w.Key("RetentionPeriodHours").Int(meta->retention_hours);
-  w.Key("StreamCreationTimestamp").Timestamp(meta->created_ms);
-  w.Key("EnhancedMonitoring")
-      .StartArray()
-      .StartObject()
-      .Key("ShardLevelMetrics")
-      .StartArray()
-      .EndArray()
-      .EndObject()
-      .EndArray();
-  w.Key("EncryptionType").String("NONE");
+  WriteStreamSettings(w, *meta);
   w.Key("OpenShardCount").Int(static_cast<int64_t>(meta->OpenShardCount()));
   w.Key("ConsumerCount").Int(0);
   w.Key("MaxRecordSizeInKiB").Int(meta->max_record_size_kib);

@@ -114,9 +114,7 @@ void KinesisApi::AddTagsToStream(const RequestContext&, JsonRequest& req, ApiRep
   ValidationErrors errors;
   std::optional<ApiError> error;
   auto name = ReadStreamName(req, errors, &error);
-  if (auto e = req.error()) return reply(*e);
-  if (!errors.empty()) return reply(errors.ToError());
-  if (error) return reply(*error);
+  if (auto problem = FirstProblem(req, errors, error)) return reply(*problem);
   AddTags(*name, req, reply);
 }
 
@@ -124,9 +122,7 @@ void KinesisApi::RemoveTagsFromStream(const RequestContext&, JsonRequest& req, A
   ValidationErrors errors;
   std::optional<ApiError> error;
   auto name = ReadStreamName(req, errors, &error);
-  if (auto e = req.error()) return reply(*e);
-  if (!errors.empty()) return reply(errors.ToError());
-  if (error) return reply(*error);
+  if (auto problem = FirstProblem(req, errors, error)) return reply(*problem);
   RemoveTags(*name, req, reply);
 }
 
@@ -137,11 +133,7 @@ void KinesisApi::ListTagsForStream(const RequestContext&, JsonRequest& req, ApiR
   auto start = req.String("ExclusiveStartTagKey");
   auto limit = req.Integer("Limit");
   if (auto e = req.error()) return reply(*e);
-  if (limit && (*limit < 1 || *limit > 50)) {
-    errors.Add(std::to_string(*limit), "limit",
-               *limit < 1 ? "Member must have value greater than or equal to 1"
-                          : "Member must have value less than or equal to 50");
-  }
+  errors.CheckRange(limit, 1, 50, "limit");
   if (!errors.empty()) return reply(errors.ToError());
   if (error) return reply(*error);
   auto meta = streams_->DescribeStream(*name);
