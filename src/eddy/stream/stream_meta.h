@@ -11,6 +11,9 @@
 
 namespace eddy::stream {
 
+// The one account eddy serves (AWS account ids are 12 digits; LocalStack uses the same).
+inline constexpr std::string_view kAccountId = "000000000000";
+
 // One shard of a stream, as the catalog records it.
 struct ShardMeta {
   uint32_t index = 0;  // shardId-<index, 12 digits>
@@ -35,7 +38,7 @@ std::optional<uint32_t> ParseShardId(std::string_view id);
 struct StreamMeta {
   std::string name;
   std::string region = "us-east-1";
-  std::string account_id = "000000000000";
+  std::string account_id = std::string(kAccountId);
   int64_t created_ms = 0;
   std::string mode = "PROVISIONED";  // or ON_DEMAND
   int retention_hours = 24;

@@ -18,8 +18,21 @@ namespace {
 constexpr int64_t kHourMs = 3'600'000;
 constexpr size_t kGetRecordsMaxBytes = 10 << 20;
 
-Status StreamNotFound(const std::string& name, const std::string& account) {
-  return Status::NotFound(fmt::format("Stream {} under account {} not found.", name, account));
+Status StreamNotFound(const std::string& name) {
+  return Status::NotFound(fmt::format("Stream {} under account {} not found.", name, kAccountId));
+}
+
+// The two children of splitting `parent` at `boundary` (the first hash key of the upper one).
+std::vector<ShardMeta> SplitChildren(const ShardMeta& parent, UInt128 boundary) {
+  ShardMeta low;
+  low.starting_hash = parent.starting_hash;
+  low.ending_hash = boundary - 1;
+  low.parent = parent.index;
+  ShardMeta high;
+  high.starting_hash = boundary;
+  high.ending_hash = parent.ending_hash;
+  high.parent = parent.index;
+  return {low, high};
 }
 
 // The even split Kinesis uses: shard i of n gets [i * step, (i + 1) * step - 1], the last one
@@ -195,7 +208,7 @@ Status StreamService::DeleteStream(const std::string& name) {
   {
     std::lock_guard lock(mu_);
     auto it = streams_.find(name);
-    if (it == streams_.end()) return StreamNotFound(name, "000000000000");
+    if (it == streams_.end()) return StreamNotFound(name);
     stream = it->second;
     EDDY_RETURN_IF_ERROR(catalog_->Delete(name));
     streams_.erase(it);
@@ -213,7 +226,7 @@ Status StreamService::DeleteStream(const std::string& name) {
 
 Result<StreamMeta> StreamService::DescribeStream(const std::string& name) const {
   auto stream = Find(name);
-  if (stream == nullptr) return StreamNotFound(name, "000000000000");
+  if (stream == nullptr) return StreamNotFound(name);
   std::lock_guard lock(stream->mu);
   return stream->meta;
 }
@@ -236,7 +249,7 @@ std::vector<StreamMeta> StreamService::ListStreams() const {
 Status StreamService::UpdateStream(const std::string& name,
                                    const std::function<Status(StreamMeta&)>& change) {
   auto stream = Find(name);
-  if (stream == nullptr) return StreamNotFound(name, "000000000000");
+  if (stream == nullptr) return StreamNotFound(name);
   int64_t old_retention_ms = 0;
   int64_t new_retention_ms = 0;
   {
@@ -266,7 +279,7 @@ void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEn
                                std::function<void(Result<std::vector<PutOutcome>>)> done) {
   auto stream = Find(stream_name);
   if (stream == nullptr) {
-    done(StreamNotFound(stream_name, "000000000000"));
+    done(StreamNotFound(stream_name));
     return;
   }
   // Held until every append is issued, so no shard closes between routing and appending.
@@ -422,7 +435,7 @@ Status StreamService::CloseAndAddChildren(Stream& stream, StreamMeta& meta,
 
 Status StreamService::Reshard(const std::string& stream_name, const ReshardPlan& plan) {
   auto stream = Find(stream_name);
-  if (stream == nullptr) return StreamNotFound(stream_name, "000000000000");
+  if (stream == nullptr) return StreamNotFound(stream_name);
   std::unique_lock reshard_lock(stream->reshard_mu);
   StreamMeta original;
   {
@@ -466,15 +479,8 @@ Status StreamService::SplitShard(const std::string& stream_name, const std::stri
           FormatUInt128(new_starting_hash), ShardIdString(index), meta.name, meta.account_id,
           FormatUInt128(parent.starting_hash), FormatUInt128(parent.ending_hash)));
     }
-    ShardMeta low;
-    low.starting_hash = parent.starting_hash;
-    low.ending_hash = new_starting_hash - 1;
-    low.parent = index;
-    ShardMeta high;
-    high.starting_hash = new_starting_hash;
-    high.ending_hash = parent.ending_hash;
-    high.parent = index;
-    return CloseAndAddChildren(stream, meta, others, {index}, {low, high});
+    return CloseAndAddChildren(stream, meta, others, {index},
+                               SplitChildren(parent, new_starting_hash));
   });
 }
 
@@ -522,15 +528,8 @@ Result<int> StreamService::UpdateShardCount(const std::string& stream_name, int 
       const uint32_t index = *open_shard_at(boundary);
       const ShardMeta parent = meta.shards[index];
       if (parent.starting_hash == boundary) continue;
-      ShardMeta low;
-      low.starting_hash = parent.starting_hash;
-      low.ending_hash = boundary - 1;
-      low.parent = index;
-      ShardMeta high;
-      high.starting_hash = boundary;
-      high.ending_hash = parent.ending_hash;
-      high.parent = index;
-      EDDY_RETURN_IF_ERROR(CloseAndAddChildren(stream, meta, others, {index}, {low, high}));
+      EDDY_RETURN_IF_ERROR(
+          CloseAndAddChildren(stream, meta, others, {index}, SplitChildren(parent, boundary)));
     }
     // 2. Merge neighbours within each target range until one shard covers it.
     for (const auto& [start, end] : ranges) {
@@ -568,7 +567,7 @@ Result<std::string> StreamService::GetShardIterator(const std::string& stream_na
                                                     const std::string& shard_id,
                                                     const IteratorRequest& request) {
   auto stream = Find(stream_name);
-  if (stream == nullptr) return StreamNotFound(stream_name, "000000000000");
+  if (stream == nullptr) return StreamNotFound(stream_name);
   StreamMeta meta;
   {
     std::lock_guard lock(stream->mu);
@@ -641,7 +640,7 @@ Result<GetRecordsResult> StreamService::GetRecords(std::string_view iterator, si
   }
   if (stream == nullptr || meta.created_ms != pos.stream_created_ms ||
       pos.shard_index >= meta.shards.size()) {
-    return StreamNotFound(pos.stream_name, "000000000000");
+    return StreamNotFound(pos.stream_name);
   }
   const ShardMeta& shard = meta.shards[pos.shard_index];
   const log::ShardLog* log_ptr = nullptr;

@@ -43,7 +43,7 @@ struct CreateStreamParams {
   int max_record_size_kib = 1024;
   std::map<std::string, std::string> tags;
   std::string region = "us-east-1";
-  std::string account_id = "000000000000";
+  std::string account_id = std::string(kAccountId);
 };
 
 struct PutEntry {
