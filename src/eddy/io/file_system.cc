@@ -2,6 +2,16 @@
 
 namespace eddy::io {
 
+Status CreateDirectoriesDurably(FileSystem* fs, const std::string& dir) {
+  if (dir.empty() || dir == "." || dir == "/" || fs->FileExists(dir)) {
+    return fs->CreateDirectories(dir);  // exists (or is a root): nothing new to sync
+  }
+  const std::string parent = DirName(dir);
+  if (parent != dir) EDDY_RETURN_IF_ERROR(CreateDirectoriesDurably(fs, parent));
+  EDDY_RETURN_IF_ERROR(fs->CreateDirectories(dir));
+  return fs->SyncDirectory(parent);
+}
+
 Result<std::string> ReadWholeFile(FileSystem* fs, const std::string& path) {
   EDDY_ASSIGN_OR_RETURN(auto file, fs->OpenReadable(path));
   EDDY_ASSIGN_OR_RETURN(uint64_t size, file->Size());

@@ -76,6 +76,11 @@ class FileSystem {
 // The real file system. The returned object lives for the whole process.
 FileSystem* PosixFileSystem();
 
+// Creates `dir` and its missing parents, and makes each new entry durable by syncing the
+// directory that holds it (a new shard's folder must survive a power cut with its contents).
+// A retry after a failed sync syncs only the levels it creates itself.
+Status CreateDirectoriesDurably(FileSystem* fs, const std::string& dir);
+
 // Reads a whole file (for small files: indexes, metadata).
 Result<std::string> ReadWholeFile(FileSystem* fs, const std::string& path);
 

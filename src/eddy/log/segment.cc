@@ -661,9 +661,15 @@ Status Segment::Seal() {
   if (index_files_broken_) {
     EDDY_RETURN_IF_ERROR(WriteIndexFilesAtomically(snapshot));
   } else {
-    if (!final_time.empty()) EDDY_RETURN_IF_ERROR(time_index_writer_->Append(final_time));
-    EDDY_RETURN_IF_ERROR(index_writer_->Sync());
-    EDDY_RETURN_IF_ERROR(time_index_writer_->Sync());
+    Status s = final_time.empty() ? Status::Ok() : time_index_writer_->Append(final_time);
+    if (s.ok()) s = index_writer_->Sync();
+    if (s.ok()) s = time_index_writer_->Sync();
+    if (!s.ok()) {
+      // The memory already holds the final entry; a retry must rewrite the files whole rather
+      // than sync a file that lacks it (or ends in half of it).
+      index_files_broken_ = true;
+      return s;
+    }
   }
   index_writer_.reset();
   time_index_writer_.reset();

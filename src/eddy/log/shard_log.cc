@@ -58,7 +58,7 @@ Result<std::unique_ptr<ShardLog>> ShardLog::Open(const std::string& dir, LogOpti
 
 Status ShardLog::Recover() {
   io::FileSystem* fs = env_.fs;
-  EDDY_RETURN_IF_ERROR(fs->CreateDirectories(dir_));
+  EDDY_RETURN_IF_ERROR(io::CreateDirectoriesDurably(fs, dir_));
   EDDY_ASSIGN_OR_RETURN(auto names, fs->ListDirectory(dir_));
   std::vector<uint64_t> bases;
   std::vector<std::string> index_files;
@@ -445,9 +445,13 @@ Result<size_t> ShardLog::EnforceRetention() {
     }
     RunCallbacks(lock, &completions);
   }
-  // Oldest first, so a crash midway leaves a contiguous log.
-  for (const auto& seg : expired) EDDY_RETURN_IF_ERROR(seg->RemoveFiles());
-  if (!expired.empty()) EDDY_RETURN_IF_ERROR(env_.fs->SyncDirectory(dir_));
+  // Oldest first, each removal made durable before the next, so a crash midway (even a power
+  // cut, which may otherwise keep an older removal and lose a newer one) leaves a contiguous
+  // log.
+  for (const auto& seg : expired) {
+    EDDY_RETURN_IF_ERROR(seg->RemoveFiles());
+    EDDY_RETURN_IF_ERROR(env_.fs->SyncDirectory(dir_));
+  }
   return expired.size();
 }
 

@@ -61,7 +61,8 @@ Result<std::unique_ptr<StreamService>> StreamService::Open(StreamServiceOptions 
                                                            Clock* clock) {
   std::unique_ptr<StreamService> service(new StreamService(std::move(options), clock));
   io::FileSystem* fs = io::PosixFileSystem();
-  EDDY_RETURN_IF_ERROR(fs->CreateDirectories(io::JoinPath(service->options_.data_dir, "streams")));
+  EDDY_RETURN_IF_ERROR(
+      io::CreateDirectoriesDurably(fs, io::JoinPath(service->options_.data_dir, "streams")));
   EDDY_ASSIGN_OR_RETURN(service->catalog_,
                         StreamCatalog::Open(io::JoinPath(service->options_.data_dir, "catalog")));
 

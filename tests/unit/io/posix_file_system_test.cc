@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "eddy/io/fault_injection_file_system.h"
 #include "eddy/io/file_system.h"
 
 namespace eddy::io {
@@ -445,6 +446,35 @@ TEST(PathTest, DirNameInvertsJoinPath) {
   for (const char* dir : {"a", "a/b", "/x/y/z", "/x"}) {
     EXPECT_EQ(DirName(JoinPath(dir, "file")), dir);
   }
+}
+
+}  // namespace
+}  // namespace eddy::io
+
+namespace eddy::io {
+namespace {
+
+TEST(CreateDirectoriesDurablyTest, CreatesNestedFoldersAndIsIdempotent) {
+  char tmpl[] = "/tmp/eddy-durable-dirs-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  const std::string deep = root + "/a/b/c";
+  EXPECT_TRUE(CreateDirectoriesDurably(PosixFileSystem(), deep).ok());
+  EXPECT_TRUE(PosixFileSystem()->FileExists(deep));
+  EXPECT_TRUE(CreateDirectoriesDurably(PosixFileSystem(), deep).ok());
+  std::filesystem::remove_all(root);
+}
+
+TEST(CreateDirectoriesDurablyTest, FailedDirectorySyncIsReportedAndRetryable) {
+  // A failed sync of the new entry is an error, not a silent success.
+  char tmpl[] = "/tmp/eddy-durable-dirs-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  FaultInjectionFileSystem fs(PosixFileSystem());
+  fs.FailNextDirectorySyncs(1);
+  EXPECT_FALSE(CreateDirectoriesDurably(&fs, root + "/x/y").ok());
+  EXPECT_TRUE(CreateDirectoriesDurably(&fs, root + "/x/y").ok());
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
