@@ -2,14 +2,17 @@
 # Installs everything eddy needs to build, test and benchmark, from Debian's packages only.
 #   scripts/install-deps.sh          build dependencies (compiler, CMake, libraries)
 #   scripts/install-deps.sh --test   also what the test suites need (GoogleTest, pytest, boto3, aws CLI)
+#   scripts/install-deps.sh --fuzz   also clang and libFuzzer (for `make fuzz`)
 # Safe to run again: apt-get skips what is already installed.
 set -euo pipefail
 
 want_test=0
+want_fuzz=0
 for arg in "$@"; do
   case "$arg" in
     --test) want_test=1 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    --fuzz) want_fuzz=1 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -22,6 +25,9 @@ packages=(
 )
 if [ "$want_test" = 1 ]; then
   packages+=(python3 python3-pytest python3-boto3 awscli procps)
+fi
+if [ "$want_fuzz" = 1 ]; then
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 sudo_cmd=()
