@@ -44,7 +44,9 @@ fuzz:
 	  -DEDDY_FUZZ=ON -DEDDY_SANITIZE=address,undefined >/dev/null
 	cmake --build build/fuzz --target kinesis_request_fuzzer -j $(JOBS)
 	mkdir -p build/fuzz/corpus
-	build/fuzz/tests/fuzz/kinesis_request_fuzzer -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus
+	UBSAN_OPTIONS=suppressions=tests/fuzz/ubsan.supp:halt_on_error=1:print_stacktrace=1 \
+	  build/fuzz/tests/fuzz/kinesis_request_fuzzer -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

@@ -355,25 +355,26 @@ void StreamService::PutRecords(const std::string& stream_name, std::vector<PutEn
       if (e.explicit_hash_key) ehk = UInt128ToBigEndian(*e.explicit_hash_key);
       records.push_back({e.partition_key, ehk, e.data});
     }
-    stream->logs[shard_index]->AppendAsync(records, [join, indexes, shard_index = shard_index,
-                                                     tag](const Result<log::AppendResult>& r) {
-      bool last = false;
-      {
-        std::lock_guard lock(join->mu);
-        for (size_t k = 0; k < indexes.size(); ++k) {
-          PutOutcome& o = join->outcomes[indexes[k]];
-          o.shard_index = shard_index;
-          if (r.ok()) {
-            o.sequence_number =
-                FormatSequenceNumber({tag, shard_index, r->first_offset.value() + k});
-          } else {
-            o.status = r.status();
+    stream->logs[shard_index]->AppendAsync(
+        records, [join, indexes = indexes, shard_index = shard_index,
+                  tag](const Result<log::AppendResult>& r) {
+          bool last = false;
+          {
+            std::lock_guard lock(join->mu);
+            for (size_t k = 0; k < indexes.size(); ++k) {
+              PutOutcome& o = join->outcomes[indexes[k]];
+              o.shard_index = shard_index;
+              if (r.ok()) {
+                o.sequence_number =
+                    FormatSequenceNumber({tag, shard_index, r->first_offset.value() + k});
+              } else {
+                o.status = r.status();
+              }
+            }
+            last = --join->remaining == 0;
           }
-        }
-        last = --join->remaining == 0;
-      }
-      if (last) join->done(std::move(join->outcomes));
-    });
+          if (last) join->done(std::move(join->outcomes));
+        });
   }
 }
 

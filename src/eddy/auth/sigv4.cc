@@ -1,0 +1,241 @@
+#include "eddy/auth/sigv4.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "eddy/base/check.h"
+
+namespace eddy::auth {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Trims and collapses runs of spaces, as the canonical header value requires.
+std::string CanonicalHeaderValue(std::string_view v) {
+  std::string out;
+  bool space = false;
+  for (char c : v) {
+    if (c == ' ' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+bool Unreserved(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+         c == '~';
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else if (s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Removes "." and ".." segments (RFC 3986), keeping a trailing slash.
+std::string NormalizePath(std::string_view path) {
+  if (path.empty()) return "/";
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view seg = path.substr(i, j - i);
+    if (seg == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      parts.push_back(seg);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (auto seg : parts) {
+    out += '/';
+    out += seg;
+  }
+  if (out.empty()) return "/";
+  if (path.back() == '/') out += '/';
+  return out;
+}
+
+constexpr std::string_view kUnsignedHeaders[] = {"user-agent", "expect", "x-amzn-trace-id"};
+
+}  // namespace
+
+std::string Hex(std::string_view bytes) {
+  static const char* const kDigits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[32];
+  unsigned int size = 0;
+  EDDY_CHECK(EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) == 1);
+  return Hex(std::string_view(reinterpret_cast<const char*>(digest), size));
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char out[32];
+  unsigned int size = 0;
+  EDDY_CHECK(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                  reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+                  &size) != nullptr);
+  return std::string(reinterpret_cast<const char*>(out), size);
+}
+
+std::string UriEncode(std::string_view s, bool keep_slash) {
+  static const char* const kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (Unreserved(static_cast<char>(c)) || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string CanonicalRequest(const SignableRequest& request) {
+  std::string out = request.method;
+  out += '\n';
+  out += UriEncode(NormalizePath(request.path), /*keep_slash=*/true);
+  out += '\n';
+  // Query: decode what the client sent, then encode canonically, sorted by name then value.
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string_view q = request.query;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view part = q.substr(0, amp);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      std::string name = PercentDecode(part.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : PercentDecode(part.substr(eq + 1));
+      params.emplace_back(UriEncode(name, false), UriEncode(value, false));
+    }
+    if (amp == std::string_view::npos) break;
+    q = q.substr(amp + 1);
+  }
+  std::sort(params.begin(), params.end());
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (i > 0) out += '&';
+    out += params[i].first;
+    out += '=';
+    out += params[i].second;
+  }
+  out += '\n';
+  // Headers: lower-case names, sorted; repeated headers joined with ','.
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& [name, value] : request.headers) {
+    std::string lname = Lower(name);
+    if (std::find(std::begin(kUnsignedHeaders), std::end(kUnsignedHeaders), lname) !=
+        std::end(kUnsignedHeaders)) {
+      continue;
+    }
+    headers.emplace_back(std::move(lname), CanonicalHeaderValue(value));
+  }
+  std::stable_sort(headers.begin(), headers.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string signed_headers;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (i > 0 && headers[i].first == headers[i - 1].first) continue;
+    std::string value = headers[i].second;
+    for (size_t j = i + 1; j < headers.size() && headers[j].first == headers[i].first; ++j) {
+      value += ',';
+      value += headers[j].second;
+    }
+    out += headers[i].first;
+    out += ':';
+    out += value;
+    out += '\n';
+    if (!signed_headers.empty()) signed_headers += ';';
+    signed_headers += headers[i].first;
+  }
+  out += '\n';
+  out += signed_headers;
+  out += '\n';
+  out += Sha256Hex(request.body);
+  return out;
+}
+
+std::string StringToSign(const std::string& canonical_request, const SigningParams& params) {
+  const std::string date = params.amz_date.substr(0, 8);
+  return "AWS4-HMAC-SHA256\n" + params.amz_date + "\n" + date + "/" + params.region + "/" +
+         params.service + "/aws4_request\n" + Sha256Hex(canonical_request);
+}
+
+std::string Signature(const Credentials& credentials, const SigningParams& params,
+                      const std::string& string_to_sign) {
+  const std::string date = params.amz_date.substr(0, 8);
+  std::string key = HmacSha256("AWS4" + credentials.secret_access_key, date);
+  key = HmacSha256(key, params.region);
+  key = HmacSha256(key, params.service);
+  key = HmacSha256(key, "aws4_request");
+  return Hex(HmacSha256(key, string_to_sign));
+}
+
+std::string Sign(SignableRequest& request, const Credentials& credentials,
+                 const SigningParams& params) {
+  auto set = [&](const std::string& name, const std::string& value) {
+    for (auto& [n, v] : request.headers) {
+      if (Lower(n) == Lower(name)) {
+        v = value;
+        return;
+      }
+    }
+    request.headers.emplace_back(name, value);
+  };
+  set("X-Amz-Date", params.amz_date);
+  if (!credentials.session_token.empty()) set("X-Amz-Security-Token", credentials.session_token);
+  const std::string canonical = CanonicalRequest(request);
+  // SignedHeaders is the second-to-last line of the canonical request.
+  const size_t last_nl = canonical.rfind('\n');
+  const size_t prev_nl = canonical.rfind('\n', last_nl - 1);
+  const std::string signed_headers = canonical.substr(prev_nl + 1, last_nl - prev_nl - 1);
+  const std::string date = params.amz_date.substr(0, 8);
+  return "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + date + "/" +
+         params.region + "/" + params.service + "/aws4_request, SignedHeaders=" + signed_headers +
+         ", Signature=" + Signature(credentials, params, StringToSign(canonical, params));
+}
+
+std::string AmzDate(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &utc);
+  return buf;
+}
+
+}  // namespace eddy::auth
