@@ -39,11 +39,11 @@ bench: build
 	$(EDDY) bench log --shards 256 --inflight 128 --seconds 10
 
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: build
+	build/release/tests/fuzz/kinesis_request_fuzzer --write-seeds build/fuzz/corpus
 	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DEDDY_FUZZ=ON -DEDDY_SANITIZE=address,undefined >/dev/null
 	cmake --build build/fuzz --target kinesis_request_fuzzer -j $(JOBS)
-	mkdir -p build/fuzz/corpus
 	UBSAN_OPTIONS=suppressions=tests/fuzz/ubsan.supp:halt_on_error=1:print_stacktrace=1 \
 	  build/fuzz/tests/fuzz/kinesis_request_fuzzer -max_total_time=$(FUZZ_SECONDS) \
 	  -artifact_prefix=build/fuzz/ build/fuzz/corpus

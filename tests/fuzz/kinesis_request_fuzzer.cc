@@ -6,7 +6,8 @@
 // Built two ways:
 //  - with clang and -DEDDY_FUZZ=ON: a libFuzzer target (`make fuzz`);
 //  - otherwise: a driver that runs the built-in seeds and a fixed number of mutations of them
-//    (EDDY_FUZZ_ITERATIONS, default 20000), registered with ctest.
+//    (EDDY_FUZZ_ITERATIONS, default 20000), registered with ctest; `--write-seeds DIR` writes
+//    the seeds as libFuzzer's starting corpus.
 #include <stdlib.h>
 
 #include <chrono>
@@ -232,6 +233,19 @@ std::string Mutate(std::string s, std::mt19937_64& rng, const std::vector<std::s
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--write-seeds") {
+    // Seeds libFuzzer's corpus (make fuzz), so it starts from valid requests.
+    std::filesystem::create_directories(argv[2]);
+    int n = 0;
+    for (const auto& seed : Seeds()) {
+      std::FILE* f =
+          std::fopen((std::string(argv[2]) + "/seed-" + std::to_string(n++)).c_str(), "wb");
+      if (f == nullptr) return 1;
+      std::fwrite(seed.data(), 1, seed.size(), f);
+      std::fclose(f);
+    }
+    return 0;
+  }
   const char* env = std::getenv("EDDY_FUZZ_ITERATIONS");
   const long iterations = env != nullptr ? std::atol(env) : 20000;
   const auto seeds = Seeds();
