@@ -36,10 +36,10 @@ class Window {
     --free_;
   }
   void Release() {
-    {
-      std::lock_guard lock(mu_);
-      ++free_;
-    }
+    // Notify under the lock: once Drain() sees the last slot come back, the producer destroys
+    // this Window, so nothing may touch cv_ after mu_ is released.
+    std::lock_guard lock(mu_);
+    ++free_;
     cv_.notify_one();
   }
   void Drain(int size) {

@@ -185,7 +185,7 @@ std::string CanonicalRequest(const SignableRequest& request) {
   out += '\n';
   out += signed_headers;
   out += '\n';
-  out += Sha256Hex(request.body);
+  out += request.payload_hash.empty() ? Sha256Hex(request.body) : request.payload_hash;
   return out;
 }
 

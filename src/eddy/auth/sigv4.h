@@ -20,6 +20,9 @@ struct SignableRequest {
   std::string query;                                         // raw query string, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // must include Host
   std::string body;
+  // Lowercase hex SHA-256 of the body. When set, `body` is not read (a client that already
+  // holds the body elsewhere hashes it once and need not copy it here).
+  std::string payload_hash;
 };
 
 struct SigningParams {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "bench/kinesis_bench.h"
 #include "bench/log_bench.h"
 #include "eddy/cli/log_commands.h"
 #include "eddy/server/server.h"
@@ -98,6 +99,80 @@ int main(int argc, char** argv) {
         (json ? eddy::bench::FormatReportJson(*report) + "\n" : eddy::bench::FormatReport(*report))
             .c_str(),
         stdout);
+  });
+
+  // eddy bench kinesis
+  eddy::bench::KinesisBenchOptions kb;
+  bool kb_json = false;
+  auto* bench_kinesis = bench->add_subcommand(
+      "kinesis",
+      "Produce and consume through the Kinesis API (of eddy or any compatible endpoint) and "
+      "report throughput, latency, and lost/duplicated/reordered/corrupt records");
+  bench_kinesis
+      ->add_option("--endpoint", kb.endpoint,
+                   "Server to measure, e.g. http://127.0.0.1:4566 (default: start eddy serve "
+                   "on a free port for the run)");
+  bench_kinesis->add_option("--region", kb.region, "Region to sign for")->capture_default_str();
+  bench_kinesis->add_option("--server-pid", kb.server_pid,
+                            "With --endpoint: the server's pid, to report its memory");
+  bench_kinesis
+      ->add_option("--durability", kb.durability,
+                   "For the server started here: sync (acknowledge after fdatasync), interval, "
+                   "none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sync", "interval", "none"}));
+  bench_kinesis->add_option("--data-dir", kb.server_data_dir, "Data of the server started here")
+      ->capture_default_str();
+  bench_kinesis->add_option("--streams", kb.streams, "Streams to create")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  bench_kinesis->add_option("--shards", kb.shards, "Shards per stream")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  bench_kinesis->add_option("--producers", kb.producers, "Producer threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  bench_kinesis->add_option("--consumers", kb.consumers, "Consumer threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  bench_kinesis->add_option("--record-bytes", kb.record_bytes, "Data bytes per record (>= 32)")
+      ->capture_default_str()
+      ->check(CLI::Range(32, 1 << 20));
+  bench_kinesis->add_option("--batch", kb.batch_records, "Records per PutRecords call")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 500));
+  bench_kinesis->add_option("--seconds", kb.seconds, "How long producers run")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  bench_kinesis->add_option("--records", kb.records,
+                            "Stop after this many acknowledged records instead");
+  bench_kinesis->add_option("--rate", kb.rate, "Records/s across producers (0: unlimited)")
+      ->capture_default_str();
+  bench_kinesis->add_option("--keys", kb.key_spread, "Distinct partition keys")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  bench_kinesis->add_flag("--reshard", kb.reshard,
+                          "Split a shard after 1/3 of the run and merge its children after 2/3");
+  bench_kinesis->add_flag("--drain-after", kb.drain_after,
+                          "Start consumers only when producers are done (measures draining)");
+  bench_kinesis->add_option("--drain-timeout", kb.drain_timeout_s,
+                            "Seconds consumers may take to read everything afterwards")
+      ->capture_default_str();
+  bench_kinesis->add_option("--poll-ms", kb.poll_ms, "Consumer pause after an empty round")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  bench_kinesis->add_flag("--json", kb_json, "Print one JSON object instead of a table");
+  bench_kinesis->callback([&] {
+    auto report = eddy::bench::RunKinesisBench(kb);
+    if (!report.ok()) {
+      std::fprintf(stderr, "eddy bench kinesis: %s\n", report.status().ToString().c_str());
+      throw CLI::RuntimeError(1);
+    }
+    std::fputs((kb_json ? eddy::bench::FormatKinesisReportJson(*report) + "\n"
+                        : eddy::bench::FormatKinesisReport(*report))
+                   .c_str(),
+               stdout);
+    if (!report->clean()) throw CLI::RuntimeError(2);
   });
 
   // eddy log ...

@@ -36,7 +36,8 @@ class HttpServer::Impl {
       : options_(std::move(options)),
         handler_(std::move(handler)),
         error_response_(std::move(error_response)),
-        acceptor_(ioc_) {}
+        // On a strand: accept completions and Stop()'s close must never run at the same time.
+        acceptor_(net::make_strand(ioc_)) {}
 
   Status Listen();
   void Run();
