@@ -18,14 +18,40 @@ std::optional<UInt128> ParseUInt128(std::string_view decimal) {
 }
 
 std::string FormatUInt128(UInt128 v) {
-  if (v == 0) return "0";
-  std::string out;
-  while (v != 0) {
-    out.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
-    v /= 10;
+  // Two 128-bit divisions by 10^19 split the value into 64-bit chunks of 19 digits, which
+  // format with cheap 64-bit arithmetic (one 128-bit division per digit was the cost of
+  // writing every GetRecords sequence number).
+  constexpr uint64_t k1e19 = 10000000000000000000ULL;
+  char buf[40];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  auto digits = [&p](uint64_t chunk, bool pad) {
+    int n = 0;
+    do {
+      *--p = static_cast<char>('0' + chunk % 10);
+      chunk /= 10;
+      ++n;
+    } while (chunk != 0);
+    if (pad) {
+      for (; n < 19; ++n) *--p = '0';
+    }
+  };
+  const uint64_t low = static_cast<uint64_t>(v % k1e19);
+  v /= k1e19;
+  if (v == 0) {
+    digits(low, false);
+  } else {
+    digits(low, true);
+    const uint64_t mid = static_cast<uint64_t>(v % k1e19);
+    v /= k1e19;
+    if (v == 0) {
+      digits(mid, false);
+    } else {
+      digits(mid, true);
+      digits(static_cast<uint64_t>(v), false);
+    }
   }
-  std::reverse(out.begin(), out.end());
-  return out;
+  return std::string(p, end);
 }
 
 UInt128 UInt128FromBigEndian(const std::array<uint8_t, 16>& bytes) {

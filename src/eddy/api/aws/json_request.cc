@@ -1,16 +1,27 @@
 #include "eddy/api/aws/json_request.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace eddy::api {
 
-std::variant<JsonRequest, ApiError> JsonRequest::Parse(std::string_view body) {
+std::variant<JsonRequest, ApiError> JsonRequest::Parse(std::string body) {
   JsonRequest req;
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     req.doc_.SetObject();
     return req;
   }
-  req.doc_.Parse(body.data(), body.size());
+  // In-place parsing stops at a NUL; JSON text never holds a raw one, so refuse it up front
+  // rather than ignore what follows it.
+  if (std::memchr(body.data(), 0, body.size()) != nullptr) {
+    return ApiError::Serialization("Request body is not valid JSON");
+  }
+  // Parsed in place: strings (a PutRecords body is mostly base64 data) are not copied.
+  req.text_ = std::make_unique<std::string>(std::move(body));
+  // RapidJSON's SSE2 scanning (RAPIDJSON_SSE2, see CMakeLists.txt) loads aligned 16-byte
+  // blocks and may touch up to 15 bytes past the terminator: keep them inside the allocation.
+  req.text_->reserve(req.text_->size() + 16);
+  req.doc_.ParseInsitu(req.text_->data());
   if (req.doc_.HasParseError()) {
     return ApiError::Serialization("Request body is not valid JSON");
   }

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +22,8 @@ namespace eddy::api {
 class JsonRequest {
  public:
   // SerializationException unless `body` is a JSON object (an empty body counts as {}).
-  static std::variant<JsonRequest, ApiError> Parse(std::string_view body);
+  // Parses in place: the strings handed out point into `body`, which the request keeps.
+  static std::variant<JsonRequest, ApiError> Parse(std::string body);
 
   const rapidjson::Value& root() const { return doc_; }
 
@@ -46,6 +48,9 @@ class JsonRequest {
   JsonRequest() = default;
   const rapidjson::Value* Member(const rapidjson::Value& obj, const char* name);
 
+  // Owns the text the document's strings point into; on the heap so that moving the request
+  // (and a short string's inline buffer) never moves the text.
+  std::unique_ptr<std::string> text_;
   rapidjson::Document doc_;
   std::optional<ApiError> error_;
 };

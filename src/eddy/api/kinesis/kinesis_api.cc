@@ -44,7 +44,7 @@ void KinesisApi::Handle(const RequestContext& context, std::string body, ApiRepl
     reply(ApiError::UnknownOperation());
     return;
   }
-  auto parsed = JsonRequest::Parse(body);
+  auto parsed = JsonRequest::Parse(std::move(body));
   if (auto* error = std::get_if<ApiError>(&parsed)) {
     reply(std::move(*error));
     return;

@@ -251,8 +251,11 @@ void KinesisApi::GetRecords(const RequestContext&, JsonRequest& req, ApiReply& r
   if (!errors.empty()) return reply(errors.ToError());
   auto result = streams_->GetRecords(*iterator, static_cast<size_t>(limit.value_or(10000)));
   if (!result.ok()) return reply(ToApiError(result.status()));  // includes throttling
-  JsonWriter w;
-  std::string encoded;
+  size_t capacity = 512;
+  for (const auto& rec : result->batch.records) {
+    capacity += base64::EncodedSize(rec.data.size()) + rec.partition_key.size() + 160;
+  }
+  JsonWriter w(capacity);
   w.StartObject();
   w.Key("Records").StartArray();
   for (const auto& rec : result->batch.records) {
@@ -261,9 +264,7 @@ void KinesisApi::GetRecords(const RequestContext&, JsonRequest& req, ApiReply& r
         .String(
             stream::FormatSequenceNumber({result->sequence_tag, result->shard_index, rec.offset}));
     w.Key("ApproximateArrivalTimestamp").Timestamp(rec.arrival_ms);
-    encoded.clear();
-    base64::EncodeTo(rec.data, &encoded);
-    w.Key("Data").UnescapedString(encoded);
+    w.Key("Data").Base64String(rec.data);
     w.Key("PartitionKey").String(rec.partition_key);
     w.EndObject();
   }
