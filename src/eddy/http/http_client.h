@@ -28,7 +28,7 @@ Result<Endpoint> ParseEndpoint(std::string_view url);
 
 struct HttpClientOptions {
   int connect_timeout_ms = 5000;
-  int io_timeout_ms = 60000;            // a single read or write blocking longer fails the request
+  int io_timeout_ms = 60000;             // sending a request and receiving its answer, at most
   size_t max_response_bytes = 64 << 20;  // larger bodies fail the request (bounded memory)
   size_t max_idle_connections = 64;      // kept open for reuse; the rest are closed when returned
   // TLS: verify the server's certificate against these CA files (empty: the system's store).
