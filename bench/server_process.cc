@@ -62,6 +62,7 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   const pid_t pid = ::fork();
   if (pid < 0) return Status::FromErrno(errno, "fork");
   if (pid == 0) {
+    ::dup2(2, 1);  // the server's log goes to stderr: the benchmark's stdout is its report
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

@@ -32,4 +32,17 @@ if err=$("$eddy" log verify "$dir/data/shard-0" 2>&1); then fail "verify accepte
 echo "$err"
 echo "$err" | grep -q "Corruption" || fail "verify did not report corruption"
 echo "$err" | grep -q "00000000000000000000.log" || fail "verify did not name the segment"
+# eddy bench kinesis: its own server, producers and consumers across a split and a merge;
+# every acknowledged record must be read back exactly once and intact.
+json=$("$eddy" bench kinesis --seconds 3 --shards 2 --producers 2 --consumers 2 --batch 50 \
+  --rate 5000 --reshard --data-dir "$dir/bench-kinesis" --json) || fail "bench kinesis failed: $json"
+echo "$json"
+echo "$json" | grep -q '"clean":true' || fail "bench kinesis lost or corrupted records"
+for field in lost duplicated reordered corrupt; do
+  echo "$json" | grep -q "\"$field\":0," || fail "bench kinesis: $field is not 0"
+done
+echo "$json" | grep -q '"splits":1,"merges":1' || fail "bench kinesis did not split and merge"
+in=$(echo "$json" | sed -E 's/.*"records_in":([0-9]+).*/\1/')
+[ "$in" -gt 0 ] || fail "bench kinesis acknowledged nothing"
+[ ! -e "$dir/bench-kinesis" ] || fail "bench kinesis left its server's data behind"
 echo "PASS"

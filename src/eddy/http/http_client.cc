@@ -237,8 +237,20 @@ class HttpClient::Impl {
         result = ec;
         return;
       }
-      bhttp::async_read(stream, conn.buffer, parser,
-                        [&](beast::error_code ec2, size_t) { result = ec2; });
+      // The header first, so that a declared length over the limit is refused before any of
+      // the body is buffered.
+      bhttp::async_read_header(stream, conn.buffer, parser, [&](beast::error_code ec2, size_t) {
+        if (!ec2 && parser.content_length() &&
+            *parser.content_length() > options_.max_response_bytes) {
+          ec2 = bhttp::error::body_limit;
+        }
+        if (ec2) {
+          result = ec2;
+          return;
+        }
+        bhttp::async_read(stream, conn.buffer, parser,
+                          [&](beast::error_code ec3, size_t) { result = ec3; });
+      });
     });
     // One deadline for the whole exchange.
     if (!conn.RunFor(std::chrono::milliseconds(options_.io_timeout_ms))) {
