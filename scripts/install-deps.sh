@@ -3,16 +3,19 @@
 #   scripts/install-deps.sh          build dependencies (compiler, CMake, libraries)
 #   scripts/install-deps.sh --test   also what the test suites need (GoogleTest, pytest, boto3, aws CLI)
 #   scripts/install-deps.sh --fuzz   also clang and libFuzzer (for `make fuzz`)
+#   scripts/install-deps.sh --peers  also Node.js and npm (bench/peers.sh installs the peers)
 # Safe to run again: apt-get skips what is already installed.
 set -euo pipefail
 
 want_test=0
 want_fuzz=0
+want_peers=0
 for arg in "$@"; do
   case "$arg" in
     --test) want_test=1 ;;
     --fuzz) want_fuzz=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --peers) want_peers=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +31,11 @@ if [ "$want_test" = 1 ]; then
 fi
 if [ "$want_fuzz" = 1 ]; then
   packages+=(clang libclang-rt-14-dev)
+fi
+# Node.js only when the commands are missing: a machine may have its own Node.js build (with npm
+# bundled), which Debian's npm package would conflict with.
+if [ "$want_peers" = 1 ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  packages+=(nodejs npm)
 fi
 
 sudo_cmd=()
