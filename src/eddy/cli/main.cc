@@ -8,6 +8,7 @@
 #include "bench/kinesis_bench.h"
 #include "bench/log_bench.h"
 #include "eddy/cli/log_commands.h"
+#include "eddy/cli/stream_commands.h"
 #include "eddy/server/server.h"
 
 int main(int argc, char** argv) {
@@ -174,6 +175,9 @@ int main(int argc, char** argv) {
                stdout);
     if (!report->clean()) throw CLI::RuntimeError(2);
   });
+
+  // eddy stream ...
+  eddy::cli::AddStreamCommands(app);
 
   // eddy log ...
   eddy::cli::AddLogCommands(app);

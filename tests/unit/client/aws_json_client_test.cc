@@ -185,3 +185,37 @@ TEST(AwsJsonClientCreateTest, DefaultEndpointIsAwsForTheRegion) {
 
 }  // namespace
 }  // namespace eddy::client
+
+#include "eddy/client/stream_tailer.h"
+
+namespace eddy::client {
+namespace {
+
+TEST(ParseTailStartTest, NamedPositionsAndSequenceNumbers) {
+  EXPECT_EQ(ParseTailStart("TRIM_HORIZON")->kind, TailStart::Kind::kTrimHorizon);
+  EXPECT_EQ(ParseTailStart("latest")->kind, TailStart::Kind::kLatest);
+  auto seq = ParseTailStart("49000000000000000142240844529572794772013859535566405632");
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(seq->kind, TailStart::Kind::kAtSequenceNumber);
+  EXPECT_EQ(seq->sequence_number, "49000000000000000142240844529572794772013859535566405632");
+}
+
+TEST(ParseTailStartTest, IsoTimesWithAndWithoutZones) {
+  auto utc = ParseTailStart("2026-11-21T10:00:00Z");
+  ASSERT_TRUE(utc.ok());
+  EXPECT_EQ(utc->kind, TailStart::Kind::kAtTimestamp);
+  EXPECT_EQ(utc->timestamp_ms, 1795255200000);
+  EXPECT_EQ(ParseTailStart("2026-11-21T10:00:00.250Z")->timestamp_ms, 1795255200250);
+  EXPECT_EQ(ParseTailStart("2026-11-21T12:00:00+02:00")->timestamp_ms, 1795255200000);
+  EXPECT_EQ(ParseTailStart("2026-11-21T05:30-0430")->timestamp_ms, 1795255200000);
+  EXPECT_EQ(ParseTailStart("2026-11-21 10:00Z")->timestamp_ms, 1795255200000);
+  EXPECT_TRUE(ParseTailStart("2026-11-21").ok());          // local midnight
+  EXPECT_TRUE(ParseTailStart("2026-11-21T10:00:00").ok());  // local time
+  for (const char* bad : {"yesterday", "", "2026-13-01", "2026-11-21T25:00", "2026-11-21T10",
+                          "2026-11-21T10:00:00Zjunk", "2026-11-21T10:00:00.Z", "12345"}) {
+    EXPECT_FALSE(ParseTailStart(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace eddy::client
