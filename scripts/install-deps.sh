@@ -27,7 +27,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [ "$want_test" = 1 ]; then
-  packages+=(python3 python3-pytest python3-boto3 awscli procps)
+  packages+=(python3 python3-pytest python3-boto3 awscli procps openssl)
 fi
 if [ "$want_fuzz" = 1 ]; then
   packages+=(clang libclang-rt-14-dev)

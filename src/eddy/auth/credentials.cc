@@ -123,6 +123,9 @@ Result<AwsSettings> ResolveAwsSettings(const SettingsSource& source, const std::
   settings.endpoint_url = env("AWS_ENDPOINT_URL_" + service_env_name);
   if (!settings.endpoint_url) settings.endpoint_url = env("AWS_ENDPOINT_URL");
   if (!settings.endpoint_url) settings.endpoint_url = get(config_profile, "endpoint_url");
+
+  settings.ca_bundle = env("AWS_CA_BUNDLE");
+  if (!settings.ca_bundle) settings.ca_bundle = get(config_profile, "ca_bundle");
   return settings;
 }
 

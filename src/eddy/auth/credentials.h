@@ -28,7 +28,8 @@ struct SettingsSource {
 //    then the profile in the config file (AWS_CONFIG_FILE, ~/.aws/config);
 //  - region: AWS_REGION, AWS_DEFAULT_REGION, then `region` in the config file's profile;
 //  - endpoint: AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_KINESIS), AWS_ENDPOINT_URL,
-//    then `endpoint_url` in the config file's profile.
+//    then `endpoint_url` in the config file's profile;
+//  - CA bundle for TLS: AWS_CA_BUNDLE, then `ca_bundle` in the config file's profile.
 // The profile is `profile` when not empty, else AWS_PROFILE, else "default". In the config file
 // a profile's section is "[profile NAME]" ("[default]" for the default one); in the
 // credentials file it is "[NAME]". Lines starting with '#' or ';' are comments; indented lines
@@ -38,6 +39,7 @@ struct AwsSettings {
   std::optional<Credentials> credentials;  // nullopt when none was found anywhere
   std::optional<std::string> region;
   std::optional<std::string> endpoint_url;
+  std::optional<std::string> ca_bundle;  // PEM file of trusted CAs
 };
 
 // `service_env_name` is the service's part of AWS_ENDPOINT_URL_<NAME>, e.g. "KINESIS" or

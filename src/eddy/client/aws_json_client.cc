@@ -68,7 +68,9 @@ Result<std::unique_ptr<AwsJsonClient>> AwsJsonClient::Create(const ServiceInfo& 
   if (url.empty()) url = settings.endpoint_url.value_or("");
   if (url.empty()) url = "https://" + service.endpoint_prefix + "." + region + ".amazonaws.com";
   EDDY_ASSIGN_OR_RETURN(auto endpoint, http::ParseEndpoint(url));
-  EDDY_ASSIGN_OR_RETURN(auto http, http::HttpClient::Create(std::move(endpoint), config.http));
+  http::HttpClientOptions http_options = config.http;
+  if (http_options.ca_file.empty() && settings.ca_bundle) http_options.ca_file = *settings.ca_bundle;
+  EDDY_ASSIGN_OR_RETURN(auto http, http::HttpClient::Create(std::move(endpoint), http_options));
   return std::unique_ptr<AwsJsonClient>(new AwsJsonClient(
       service, std::move(region), std::move(*credentials), config.retry, std::move(http)));
 }

@@ -36,7 +36,7 @@ struct ClientConfig {
   // Used when nothing resolves (eddy accepts any credentials unless keys are configured).
   std::optional<auth::Credentials> fallback_credentials;
   RetryOptions retry;
-  http::HttpClientOptions http;
+  http::HttpClientOptions http;  // an empty ca_file takes AWS_CA_BUNDLE / the profile's ca_bundle
 };
 
 // Calls one JSON-protocol service (Kinesis, DynamoDB, DynamoDB Streams): POST / with

@@ -37,6 +37,19 @@ TEST(SigV4Test, SessionTokenIsSigned) {
   EXPECT_TRUE(has_token);
 }
 
+// A client that hashes the body once and does not copy it in signs exactly the same.
+TEST(SigV4Test, PrecomputedPayloadHashSignsLikeTheBody) {
+  SignableRequest with_body;
+  with_body.headers = {{"Host", "127.0.0.1:4566"}, {"X-Amz-Target", "Kinesis_20131202.PutRecords"}};
+  with_body.body = R"({"StreamName":"s","Records":[]})";
+  SignableRequest with_hash = with_body;
+  with_hash.body.clear();
+  with_hash.payload_hash = Sha256Hex(with_body.body);
+  const SigningParams params{"us-east-1", "kinesis", "20261122T030000Z"};
+  EXPECT_EQ(CanonicalRequest(with_body), CanonicalRequest(with_hash));
+  EXPECT_EQ(Sign(with_body, {"AK", "SK", ""}, params), Sign(with_hash, {"AK", "SK", ""}, params));
+}
+
 TEST(SigV4Test, Helpers) {
   EXPECT_EQ(UriEncode("a b/c~d*e", false), "a%20b%2Fc~d%2Ae");
   EXPECT_EQ(UriEncode("a b/c", true), "a%20b/c");

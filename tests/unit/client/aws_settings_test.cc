@@ -54,7 +54,8 @@ TEST_F(AwsSettingsTest, FilesGiveTheDefaultProfile) {
         "aws_session_token = tok\n");
   Write("config",
         "[default]\nregion = eu-west-1\ns3 =\n  region = ignored\n"
-        "[profile other]\nregion = ap-south-1\nendpoint_url = http://127.0.0.1:4566\n");
+        "[profile other]\nregion = ap-south-1\nendpoint_url = http://127.0.0.1:4566\n"
+        "ca_bundle = /etc/other-ca.pem\n");
   auto s = ResolveAwsSettings(Source(), "", "KINESIS");
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE(s->credentials.has_value());
@@ -68,6 +69,9 @@ TEST_F(AwsSettingsTest, FilesGiveTheDefaultProfile) {
   EXPECT_EQ(o->credentials->session_token, "tok");
   EXPECT_EQ(o->region, "ap-south-1");
   EXPECT_EQ(o->endpoint_url, "http://127.0.0.1:4566");
+  EXPECT_EQ(o->ca_bundle, "/etc/other-ca.pem");
+  env_["AWS_CA_BUNDLE"] = "/etc/env-ca.pem";
+  EXPECT_EQ(ResolveAwsSettings(Source(), "other", "KINESIS")->ca_bundle, "/etc/env-ca.pem");
 }
 
 TEST_F(AwsSettingsTest, EnvironmentWinsOverFiles) {
