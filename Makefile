@@ -2,14 +2,15 @@
 EDDY := build/release/src/eddy/cli/eddy
 JOBS ?= $(shell nproc)
 
-.PHONY: help build run test test-release test-sanitizers crash bench fuzz format tidy clean
+.PHONY: help build run test test-release test-sanitizers crash bench peers fuzz format tidy clean
 
 help:
 	@echo "make build            optimized build (preset release) -> $(EDDY)"
 	@echo "make run              build, then start eddy serve on 127.0.0.1:4566 (data in ./eddy-data)"
 	@echo "make test             every test: release build (unit, integration, compat, crash) + ASan/UBSan build (unit)"
 	@echo "make crash            only the crash tests (EDDY_CRASH_KILLS=N to change the kill count)"
-	@echo "make bench            the shard-log benchmarks recorded in docs/BENCHMARKS.md"
+	@echo "make bench            the shard-log and Kinesis API benchmarks recorded in docs/BENCHMARKS.md"
+	@echo "make peers            the same Kinesis workload against eddy, moto, kinesalite, kinesis-local"
 	@echo "make fuzz             libFuzzer on the Kinesis request codec for FUZZ_SECONDS (clang)"
 	@echo "make format | tidy    clang-format the sources | clang-tidy them"
 	@echo "make clean            remove build/"
@@ -37,6 +38,12 @@ crash: build
 bench: build
 	$(EDDY) bench log --shards 4 --seconds 10
 	$(EDDY) bench log --shards 256 --inflight 128 --seconds 10
+	$(EDDY) bench kinesis --seconds 10 --drain-after
+	$(EDDY) bench kinesis --seconds 10 --rate 1000 --batch 10 --producers 2 --consumers 2 --poll-ms 0
+	$(EDDY) bench kinesis --seconds 12 --reshard
+
+peers: build
+	bench/peers.sh --seconds 10
 
 FUZZ_SECONDS ?= 60
 fuzz: build
