@@ -170,10 +170,9 @@ class HttpClient::Impl {
         if (!opened.ok()) return opened.status();
         conn = std::move(opened).value();
       }
-      bool got_response_bytes = false;
       bool stale = false;
       bool keep_alive = false;
-      auto response = Exchange(*conn, req, &got_response_bytes, &stale, &keep_alive);
+      auto response = Exchange(*conn, req, &stale, &keep_alive);
       if (response.ok()) {
         if (keep_alive) Return(std::move(conn));
         return response;
@@ -266,14 +265,13 @@ class HttpClient::Impl {
   }
 
   Result<HttpResponse> Exchange(Connection& conn, OutgoingRequest& req,
-                                bool* got_response_bytes, bool* stale_connection,
-                                bool* keep_alive) {
+                                bool* stale_connection, bool* keep_alive) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
     const beast::error_code ec = conn.secure ? WriteAndRead(conn, *conn.secure, req, parser)
                                              : WriteAndRead(conn, *conn.plain, req, parser);
-    // What a keep-alive connection the server closed while idle looks like on next use.
-    *got_response_bytes = parser.got_some();
+    // What a keep-alive connection the server closed while idle looks like on next use:
+    // nothing of a response, and the peer gone.
     *stale_connection = !parser.got_some() &&
                         (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
                          ec == net::error::connection_reset || ec == net::error::broken_pipe);

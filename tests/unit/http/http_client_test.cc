@@ -1,6 +1,10 @@
 #include "eddy/http/http_client.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <string>
@@ -165,6 +169,72 @@ TEST_F(HttpClientTest, ASilentServerTimesOut) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   std::lock_guard lock(mu);
   for (auto& r : parked) r(HttpResponse{});
+}
+
+// A server that answers every connection with `response` once, then closes.
+class CannedServer {
+ public:
+  explicit CannedServer(std::string response) : response_(std::move(response)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[4096];
+      (void)::recv(c, buf, sizeof buf, 0);  // the request (small)
+      size_t done = 0;
+      while (done < response_.size()) {
+        const ssize_t n = ::send(c, response_.data() + done, response_.size() - done, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      ::close(c);
+    });
+  }
+  ~CannedServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  std::string response_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST(HttpClientCannedTest, AChunkedBodyOverTheLimitIsRefused) {
+  std::string chunk(64 << 10, 'y');
+  std::string response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 32; ++i) response += "10000\r\n" + chunk + "\r\n";  // 2 MiB
+  response += "0\r\n\r\n";
+  CannedServer server(response);
+  HttpClientOptions options;
+  options.max_response_bytes = 1 << 20;
+  auto client = HttpClient::Create(Endpoint{false, "127.0.0.1", server.port()}, options);
+  ASSERT_TRUE(client.ok());
+  HttpRequest request;
+  auto got = (*client)->Send(request);
+  ASSERT_FALSE(got.ok()) << got->body.size();
+  EXPECT_EQ(got.status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(HttpClientCannedTest, AMalformedResponseIsAnErrorNotACrash) {
+  CannedServer server("HTTP/1.1 abc\r\nnonsense\r\n\r\n");
+  auto client = HttpClient::Create(Endpoint{false, "127.0.0.1", server.port()}, HttpClientOptions{});
+  ASSERT_TRUE(client.ok());
+  HttpRequest request;
+  auto got = (*client)->Send(request);
+  ASSERT_FALSE(got.ok());
 }
 
 TEST(HttpClientConnectTest, NothingListeningIsUnavailable) {
