@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 namespace eddy {
 
@@ -39,6 +40,32 @@ inline void PutFixed64(std::string* dst, uint64_t v) {
   char buf[8];
   EncodeFixed64(buf, v);
   dst->append(buf, 8);
+}
+
+// LEB128 varints: 7 bits per byte, low bits first, high bit set on all but the last byte.
+inline void PutVarint64(std::string* dst, uint64_t v) {
+  while (v >= 0x80) {
+    dst->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  dst->push_back(static_cast<char>(v));
+}
+
+// Reads a varint from the front of `*input` and advances it. False (input unchanged) when the
+// input ends inside the varint or it is longer than 10 bytes / overflows 64 bits.
+inline bool GetVarint64(std::string_view* input, uint64_t* value) {
+  uint64_t result = 0;
+  for (size_t i = 0; i < input->size() && i < 10; ++i) {
+    const auto byte = static_cast<uint8_t>((*input)[i]);
+    if (i == 9 && byte > 1) return false;  // more than 64 bits
+    result |= uint64_t{byte & 0x7Fu} << (7 * i);
+    if ((byte & 0x80) == 0) {
+      input->remove_prefix(i + 1);
+      *value = result;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace eddy

@@ -52,6 +52,8 @@ class Number {
   static Result<Number> DecodeOrdered(std::string_view bytes, size_t* consumed);
 
   bool is_zero() const { return digits_.empty(); }
+  // Significant digits (0 for zero): "0.00150" has 2.
+  int significant_digits() const { return static_cast<int>(digits_.size()); }
   bool negative() const { return negative_; }
   // The exponent of the most significant digit (scientific notation's exponent).
   int32_t adjusted_exponent() const {

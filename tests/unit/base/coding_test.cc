@@ -151,3 +151,36 @@ TEST(CodingTest, PutFixedAppends) {
 
 }  // namespace
 }  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(CodingTest, VarintRoundTripsAndRejectsTruncatedOrOverlongInput) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{127}, uint64_t{128}, uint64_t{300},
+                     uint64_t{1} << 35, ~uint64_t{0}}) {
+    std::string s;
+    PutVarint64(&s, v);
+    s += "tail";
+    std::string_view in(s);
+    uint64_t out = 0;
+    ASSERT_TRUE(GetVarint64(&in, &out)) << v;
+    EXPECT_EQ(out, v);
+    EXPECT_EQ(in, "tail");
+  }
+  std::string one_byte;
+  PutVarint64(&one_byte, 5);
+  EXPECT_EQ(one_byte.size(), 1u);
+  std::string_view truncated("\x80\x80", 2);
+  uint64_t out = 0;
+  EXPECT_FALSE(GetVarint64(&truncated, &out));
+  EXPECT_EQ(truncated.size(), 2u);
+  std::string overlong(10, '\xff');
+  overlong += '\x01';
+  std::string_view too_long(overlong);
+  EXPECT_FALSE(GetVarint64(&too_long, &out));
+  std::string_view empty;
+  EXPECT_FALSE(GetVarint64(&empty, &out));
+}
+
+}  // namespace
+}  // namespace eddy
