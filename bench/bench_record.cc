@@ -92,10 +92,10 @@ void Ledger::Read(const BenchRecord& r) {
   if (p.reads.size() <= r.counter) p.reads.resize(r.counter + 1 + r.counter / 2, 0);
   if (p.reads[r.counter] == 0 && r.counter < p.acked.size() && p.acked[r.counter]) ++acked_read_;
   if (p.reads[r.counter] < 255) ++p.reads[r.counter];
-  if (p.last_counter_by_key.size() <= r.key) p.last_counter_by_key.resize(r.key + 1, 0);
   // A producer numbers its records in the order it sends them; a record of the same key read
   // after one with a higher number came out of order (a duplicate is counted as such instead).
-  uint64_t& last = p.last_counter_by_key[r.key];
+  uint64_t& last =
+      last_counter_by_producer_key_[(static_cast<uint64_t>(r.producer) << 32) | r.key];
   if (p.reads[r.counter] == 1 && last > r.counter + 1) ++reordered_;
   if (r.counter + 1 > last) last = r.counter + 1;
 }

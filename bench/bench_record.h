@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace eddy::bench {
@@ -63,10 +64,12 @@ class Ledger {
   struct PerProducer {
     std::vector<uint8_t> acked;  // by counter
     std::vector<uint8_t> reads;  // by counter, saturating at 255
-    std::vector<uint64_t> last_counter_by_key;  // +1; 0 = none yet
   };
   mutable std::mutex mu_;
   std::vector<PerProducer> producers_;
+  // (producer << 32 | partition key) -> the highest counter read + 1. Only pairs that were
+  // read are held, so memory follows the records read rather than producers x keys.
+  std::unordered_map<uint64_t, uint64_t> last_counter_by_producer_key_;
   uint64_t acked_ = 0;
   uint64_t acked_read_ = 0;
   uint64_t reordered_ = 0;

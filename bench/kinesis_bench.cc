@@ -246,6 +246,11 @@ Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
         "streams, shards, producers, consumers and key spread must be > 0, batch 1..500, and "
         "seconds > 0 unless records is set");
   }
+  if (options.streams > 100 || options.shards > 1000 || options.producers > 1024 ||
+      options.consumers > 1024 || options.key_spread > 1'000'000) {
+    return Status::InvalidArgument(
+        "at most 100 streams, 1000 shards, 1024 producers, 1024 consumers and 1,000,000 keys");
+  }
   if (options.record_bytes < kBenchRecordMinBytes || options.record_bytes > (1 << 20)) {
     return Status::InvalidArgument(
         fmt::format("record size must be {} B .. 1 MiB", kBenchRecordMinBytes));
@@ -317,6 +322,8 @@ Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
       const double per_producer_rate =
           options.rate > 0 ? static_cast<double>(options.rate) / options.producers : 0;
       uint64_t sent = 0;
+      int calls_without_progress = 0;
+      constexpr int kMaxCallsWithoutProgress = 20;
       std::vector<BenchRecord> batch;
       std::vector<std::string> payloads;
       std::vector<client::PutEntry> entries;
@@ -363,21 +370,33 @@ Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
         counters.put_calls.fetch_add(1, std::memory_order_relaxed);
         sent += batch.size();
         if (!put.ok()) {
-          if (client::IsRetryableError(put.error())) {
+          // The client has already retried with backoff; a server that keeps failing would
+          // otherwise keep a --records run going forever.
+          if (client::IsRetryableError(put.error()) &&
+              ++calls_without_progress < kMaxCallsWithoutProgress) {
             for (const auto& r : batch) retry.push_back(r);
             continue;
           }
           error.Set("PutRecords: " + put.error().ToString());
           break;
         }
+        bool progress = false;
         for (size_t i = 0; i < batch.size(); ++i) {
           if (put->records[i].ok()) {
             ledger.Acked(batch[i].producer, batch[i].counter);
             counters.acked.fetch_add(1, std::memory_order_relaxed);
+            progress = true;
           } else {
             counters.failed_entries.fetch_add(1, std::memory_order_relaxed);
             retry.push_back(batch[i]);
           }
+        }
+        if (progress) {
+          calls_without_progress = 0;
+        } else if (++calls_without_progress >= kMaxCallsWithoutProgress) {
+          error.Set(fmt::format("PutRecords: every entry failed in {} calls in a row (last: {})",
+                                kMaxCallsWithoutProgress, put->records[0].error_code));
+          break;
         }
       }
       put_samples.Add(latencies);

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "eddy/base/base64.h"
@@ -147,7 +148,12 @@ void Describe(const State& s) {
               "to");
   for (const auto& shard : shards) {
     std::string parents = shard.parent_shard_id;
-    if (!shard.adjacent_parent_shard_id.empty()) parents += "+" + shard.adjacent_parent_shard_id.substr(8);
+    if (!shard.adjacent_parent_shard_id.empty()) {
+      // "shardId-000000000001+000000000002": the second parent without its repeated prefix.
+      std::string_view adjacent = shard.adjacent_parent_shard_id;
+      if (adjacent.starts_with("shardId-")) adjacent.remove_prefix(8);
+      parents += "+" + std::string(adjacent);
+    }
     std::printf("%-22s %-7s %-22s %-41s %s\n", shard.shard_id.c_str(),
                 shard.open() ? "open" : "closed", parents.empty() ? "-" : parents.c_str(),
                 shard.starting_hash_key.c_str(), shard.ending_hash_key.c_str());
@@ -186,7 +192,11 @@ void Put(const State& s) {
     std::printf("%s %s\n", result.shard_id.c_str(), result.sequence_number.c_str());
     return;
   }
-  // One record per line of standard input, in PutRecords of up to 500 records / 4 MiB.
+  // One record per line of standard input, in PutRecords of up to 500 records / 5 MiB (AWS's
+  // limits; a record is at most 1 MiB counting its partition key).
+  constexpr size_t kMaxRecordBytes = 1 << 20;
+  constexpr size_t kMaxBatchBytes = 5 << 20;
+  constexpr size_t kMaxBatchRecords = 500;
   uint64_t sent = 0, failed = 0, line_no = 0;
   std::vector<std::string> lines, keys;
   size_t bytes = 0;
@@ -201,10 +211,21 @@ void Put(const State& s) {
   std::string line;
   while (std::getline(std::cin, line)) {
     ++line_no;
-    keys.push_back(s.partition_key.empty() ? fmt::format("line-{}", line_no) : s.partition_key);
-    bytes += line.size() + keys.back().size();
+    std::string key =
+        s.partition_key.empty() ? fmt::format("line-{}", line_no) : s.partition_key;
+    const size_t record_bytes = line.size() + key.size();
+    if (record_bytes > kMaxRecordBytes) {
+      flush();
+      Fail(fmt::format("line {} is {} bytes with its partition key; a Kinesis record holds at "
+                       "most {} bytes ({} records before it were put{})",
+                       line_no, record_bytes, kMaxRecordBytes, sent - failed,
+                       failed > 0 ? fmt::format(", {} failed", failed) : ""));
+    }
+    // Send what is pending first if this record would take the batch over a limit.
+    if (lines.size() == kMaxBatchRecords || bytes + record_bytes > kMaxBatchBytes) flush();
+    bytes += record_bytes;
+    keys.push_back(std::move(key));
     lines.push_back(std::move(line));
-    if (lines.size() == 500 || bytes > (4u << 20)) flush();
   }
   flush();
   std::printf("%llu records put to %s%s\n", static_cast<unsigned long long>(sent - failed),

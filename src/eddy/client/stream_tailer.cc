@@ -164,7 +164,12 @@ Outcome<Empty> StreamTailer::ResolveSequenceStart() {
   for (auto& [id, shard] : shards_) {
     IteratorStart at{IteratorType::kAtSequenceNumber, start_.sequence_number, 0};
     auto iterator = kinesis_.GetShardIterator(stream_, id, at);
-    if (!iterator.ok()) continue;  // another shard's sequence number
+    if (!iterator.ok()) {
+      // AWS answers InvalidArgumentException for a sequence number of another shard; any
+      // other error (throttling after retries, a missing stream, no connection) is the answer.
+      if (iterator.error().type == "InvalidArgumentException") continue;
+      return iterator.error();
+    }
     auto first = kinesis_.GetRecords(*iterator, 1);
     if (!first.ok()) return first.error();
     if (first->records.empty()) continue;

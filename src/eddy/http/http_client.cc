@@ -160,12 +160,10 @@ class HttpClient::Impl {
     req.keep_alive(true);
     req.prepare_payload();
 
+    std::unique_ptr<Connection> conn = TakeIdle();
+    const bool reused = conn != nullptr;
     for (int attempt = 0;; ++attempt) {
-      bool reused = false;
-      std::unique_ptr<Connection> conn = TakeIdle();
-      if (conn) {
-        reused = true;
-      } else {
+      if (!conn) {
         auto opened = Open();
         if (!opened.ok()) return opened.status();
         conn = std::move(opened).value();
@@ -177,8 +175,14 @@ class HttpClient::Impl {
         if (keep_alive) Return(std::move(conn));
         return response;
       }
-      // A pooled connection the server closed while it sat idle: try once more on a new one.
-      if (reused && stale && attempt == 0) continue;
+      conn.reset();
+      // A pooled connection the server closed while it sat idle. The other idle connections
+      // sat idle as long and are likely closed too: drop them all, and try once more on a
+      // connection opened now (never another pooled one).
+      if (reused && stale && attempt == 0) {
+        FlushIdle();
+        continue;
+      }
       return response.status();
     }
   }
@@ -194,6 +198,12 @@ class HttpClient::Impl {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
     return conn;
+  }
+
+  void FlushIdle() {
+    std::vector<std::unique_ptr<Connection>> dropped;
+    std::lock_guard lock(mu_);
+    dropped.swap(idle_);
   }
 
   void Return(std::unique_ptr<Connection> conn) {
@@ -274,7 +284,8 @@ class HttpClient::Impl {
     // nothing of a response, and the peer gone.
     *stale_connection = !parser.got_some() &&
                         (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
-                         ec == net::error::connection_reset || ec == net::error::broken_pipe);
+                         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+                         ec == ssl::error::stream_truncated);
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         return Status::InvalidArgument("response body over " +

@@ -96,12 +96,29 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
     ArmTimer(server_->options_.idle_timeout_seconds);
+    bhttp::async_read_header(socket_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // The header is in: give the body its full size plus HttpRequest::kBodySpareCapacity at once,
+  // so it is neither grown piecemeal nor copied again by a parser that needs padding.
+  void OnHeader(beast::error_code ec, size_t bytes) {
+    if (ec) return OnRead(ec, bytes);
+    const auto length = parser_->content_length();
+    if (length && *length <= server_->options_.max_body_bytes) {
+      parser_->get().body().reserve(static_cast<size_t>(*length) +
+                                    HttpRequest::kBodySpareCapacity);
+    }
     bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, size_t /*bytes*/) {
-    timer_.cancel();  // the handler's time is not idle time
+    CancelTimer();  // the handler's time is not idle time
+    // The deadline's handler may have run between the read's completion and this handler and
+    // closed the socket: then the request is dropped unanswered rather than executed with no
+    // way to answer it (a client retrying it would run it twice).
+    if (!ec && !socket_.is_open()) return;
     if (ec == bhttp::error::end_of_stream) return Close();
     if (ec) {
       const bool parse_error =
@@ -178,7 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    timer_.cancel();
+    CancelTimer();
     beast::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     socket_.close(ec);
@@ -188,13 +205,23 @@ class Session : public std::enable_shared_from_this<Session> {
   // tcp_stream re-arms its timer for every read_some, and each re-arm cost a timerfd_settime
   // system call (5% of CPU under a PutRecords load). When it fires, the connection is closed and
   // the pending operation ends with an error.
+  //
+  // A wait that had already expired when it was cancelled or re-armed still completes without
+  // an error, so each wait carries a generation: only the newest wait may close the socket.
+  // Everything here runs on the connection's strand.
   void ArmTimer(int seconds) {
+    const uint64_t generation = ++timer_generation_;
     timer_.expires_after(std::chrono::seconds(seconds));
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec) return;  // re-armed or cancelled
+    timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      if (ec || generation != self->timer_generation_) return;  // re-armed or cancelled
       beast::error_code ignored;
       self->socket_.close(ignored);
     });
+  }
+
+  void CancelTimer() {
+    ++timer_generation_;
+    timer_.cancel();
   }
 
   tcp::socket socket_;
@@ -209,6 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool rejected_ = false;
   size_t drained_ = 0;
+  uint64_t timer_generation_ = 0;
   std::array<char, 16384> drain_buffer_{};
 };
 

@@ -136,6 +136,30 @@ TEST_F(HttpClientTest, AConnectionTheServerClosedWhileIdleIsReplacedTransparentl
   EXPECT_EQ(client_->connections_opened(), 2u);
 }
 
+TEST_F(HttpClientTest, AllIdleConnectionsAreDroppedWhenOneIsFoundClosed) {
+  // Answers after 200 ms from another thread, so three concurrent calls need three connections.
+  StartServer([](HttpRequest&& request, Responder respond) {
+    std::thread([body = request.body, respond = std::move(respond)]() mutable {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      respond(HttpResponse{200, {}, body});
+    }).detach();
+  },
+              /*idle_timeout_seconds=*/1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&] { EXPECT_TRUE(client_->Send(HttpRequest{}).ok()); });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(client_->connections_opened(), 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // the server drops all three
+  // The first call finds a dead connection, drops the pool and retries on a new connection;
+  // the second reuses that one instead of tripping over the other two dead ones.
+  ASSERT_TRUE(client_->Send(HttpRequest{}).ok());
+  EXPECT_EQ(client_->connections_opened(), 4u);
+  ASSERT_TRUE(client_->Send(HttpRequest{}).ok());
+  EXPECT_EQ(client_->connections_opened(), 4u);
+}
+
 TEST_F(HttpClientTest, ALargeResponseIsRefusedNotBuffered) {
   StartServer([](HttpRequest&&, Responder respond) {
     respond(HttpResponse{200, {}, std::string(2 << 20, 'x')});

@@ -20,8 +20,13 @@ std::variant<JsonRequest, ApiError> JsonRequest::Parse(std::string body) {
   req.text_ = std::make_unique<std::string>(std::move(body));
   // RapidJSON's SSE2 scanning (RAPIDJSON_SSE2, see CMakeLists.txt) loads aligned 16-byte
   // blocks and may touch up to 15 bytes past the terminator: keep them inside the allocation.
-  req.text_->reserve(req.text_->size() + 16);
-  req.doc_.ParseInsitu(req.text_->data());
+  // The HTTP server leaves that room after a body (HttpRequest::kBodySpareCapacity), so this
+  // reserve does not reallocate on the server's path.
+  if (req.text_->capacity() < req.text_->size() + 16) req.text_->reserve(req.text_->size() + 16);
+  // Iteratively: RapidJSON's default recursive descent uses a stack frame per nesting level,
+  // and a body of a million '[' would overflow the thread's stack. The iterative parser keeps
+  // its state on the heap (bounded by the body size).
+  req.doc_.ParseInsitu<rapidjson::kParseIterativeFlag>(req.text_->data());
   if (req.doc_.HasParseError()) {
     return ApiError::Serialization("Request body is not valid JSON");
   }
