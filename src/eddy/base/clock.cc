@@ -12,6 +12,11 @@ class RealClock final : public Clock {
     clock_gettime(CLOCK_REALTIME, &ts);
     return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
   }
+  int64_t NowMicros() const override {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+  }
   int64_t MonotonicNanos() const override {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -15,6 +15,8 @@ class Clock {
   virtual ~Clock() = default;
   // Wall-clock milliseconds since the Unix epoch.
   virtual int64_t NowMillis() const = 0;
+  // Wall-clock microseconds since the Unix epoch (change records' commit times).
+  virtual int64_t NowMicros() const { return NowMillis() * 1000; }
   // Monotonic nanoseconds from an arbitrary origin; for measuring durations.
   virtual int64_t MonotonicNanos() const = 0;
 };

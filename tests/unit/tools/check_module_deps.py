@@ -39,11 +39,19 @@ def main():
     graph = load_graph(deps_file)
     errors = []
     checked = 0
+    def folder_of(module):
+        return (os.path.join(src, *module.split('_')) if not os.path.isdir(
+            os.path.join(src, module)) else os.path.join(src, module))
+
+    module_folders = {os.path.normpath(folder_of(m)) for m in graph}
     for module in sorted(graph):
         allowed = closure(graph, module)
-        folder = os.path.join(src, *module.split('_')) if not os.path.isdir(
-            os.path.join(src, module)) else os.path.join(src, module)
-        for root, _, files in os.walk(folder):
+        folder = folder_of(module)
+        for root, dirs, files in os.walk(folder):
+            # A module's subfolder that is a module of its own (table/expression) is checked
+            # as that module.
+            dirs[:] = [d for d in dirs
+                       if os.path.normpath(os.path.join(root, d)) not in module_folders]
             for name in files:
                 if not name.endswith(('.h', '.cc')):
                     continue

@@ -1,0 +1,638 @@
+#include "eddy/table/table_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "eddy/base/thread_annotations.h"
+#include "eddy/table/key_encoding.h"
+
+namespace eddy::table {
+namespace {
+
+// Key spaces (docs/design/table-storage.md).
+constexpr char kMetaPrefix = 'M';     // M name -> EncodeTableDefinition
+constexpr char kItemPrefix = 'I';     // I table-id(u32 BE) index-id(u16 BE) pk [sk] -> EncodeItem
+constexpr char kChangePrefix = 'C';   // C table-id(u32 BE) seq(u64 BE) -> EncodeChangeRecord
+const std::string kNextTableIdKey = "N";  // -> next table id (u32 BE)
+
+void PutBigEndian(std::string* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint64_t GetBigEndian(std::string_view in, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+std::string MetaKey(std::string_view name) {
+  std::string k(1, kMetaPrefix);
+  k.append(name);
+  return k;
+}
+
+std::string ItemSpacePrefix(uint32_t table_id, uint16_t index_id) {
+  std::string k(1, kItemPrefix);
+  PutBigEndian(&k, table_id, 4);
+  PutBigEndian(&k, index_id, 2);
+  return k;
+}
+
+std::string ChangeKey(uint32_t table_id, uint64_t seq) {
+  std::string k(1, kChangePrefix);
+  PutBigEndian(&k, table_id, 4);
+  PutBigEndian(&k, seq, 8);
+  return k;
+}
+
+// The first key after every key that starts with `prefix` (the prefixes here never end in
+// 0xFF bytes only, so the successor exists).
+std::string After(std::string prefix) { return PrefixSuccessor(std::move(prefix)); }
+
+rocksdb::Slice AsSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view AsView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  const std::string message = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(message);
+  if (s.IsNoSpace()) return Status::NoSpace(message);
+  return Status::IoError(message);
+}
+
+Status TableNotFound(std::string_view name) {
+  return Status::NotFound("table not found: " + std::string(name));
+}
+
+// The key attributes of `item` per `key`, nothing else.
+Item KeyAttributes(const KeySchema& key, const Item& item) {
+  Item keys;
+  if (auto it = item.find(key.partition.name); it != item.end()) keys.insert(*it);
+  if (key.sort) {
+    if (auto it = item.find(key.sort->name); it != item.end()) keys.insert(*it);
+  }
+  return keys;
+}
+
+Status CheckKeyShape(const KeySchema& key, const Item& item) {
+  auto check = [&](const KeyAttribute& k) {
+    auto it = item.find(k.name);
+    if (it == item.end() || it->second.type() != k.type) {
+      return Status::InvalidArgument("the item's key does not match the schema (" + k.name + ")");
+    }
+    return Status::Ok();
+  };
+  EDDY_RETURN_IF_ERROR(check(key.partition));
+  if (key.sort) EDDY_RETURN_IF_ERROR(check(*key.sort));
+  return Status::Ok();
+}
+
+}  // namespace
+
+// The live state of one table. Its definition may be replaced (UpdateTable); its id and key
+// schema never change.
+struct TableState {
+  TableState(TableDefinition def, uint64_t next_seq)
+      : id(def.id), key(def.key), definition(std::move(def)), next_seq_(next_seq) {}
+
+  const uint32_t id;
+  const KeySchema key;
+  TableDefinition definition;  // guarded by the store's catalog mutex
+
+  // Registers a writer; false when the table is being deleted.
+  bool BeginWrite() {
+    std::lock_guard lock(mu_);
+    if (deleted_) return false;
+    ++writers_;
+    return true;
+  }
+  void EndWrite() {
+    std::lock_guard lock(mu_);
+    if (--writers_ == 0) drained_.notify_all();
+  }
+  // Refuses new writers and waits for the ones in flight.
+  void MarkDeletedAndDrain() {
+    std::unique_lock lock(mu_);
+    deleted_ = true;
+    drained_.wait(lock, [this] { return writers_ == 0; });
+  }
+
+  uint64_t AssignSequence() {
+    std::lock_guard lock(mu_);
+    const uint64_t seq = next_seq_++;
+    in_flight_.insert(seq);
+    return seq;
+  }
+  // The commit of `seq` finished (committed, or failed: then it stays a gap).
+  void FinishSequence(uint64_t seq) {
+    std::lock_guard lock(mu_);
+    in_flight_.erase(seq);
+  }
+  uint64_t VisibleHorizon() const {
+    std::lock_guard lock(mu_);
+    return in_flight_.empty() ? next_seq_ - 1 : *in_flight_.begin() - 1;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable drained_;
+  bool deleted_ GUARDED_BY(mu_) = false;
+  int writers_ GUARDED_BY(mu_) = 0;
+  uint64_t next_seq_ GUARDED_BY(mu_);  // sequences start at 1
+  std::set<uint64_t> in_flight_ GUARDED_BY(mu_);
+};
+
+class TableStore::Impl {
+ public:
+  Impl(std::unique_ptr<rocksdb::DB> db, const TableStoreOptions& options, Clock* clock)
+      : db_(std::move(db)),
+        clock_(clock),
+        stripe_count_(static_cast<size_t>(std::max(1, options.lock_stripes))),
+        stripes_(new std::mutex[stripe_count_]) {
+    write_options_.sync = options.sync;
+  }
+
+  Status Recover() {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    const std::string meta(1, kMetaPrefix);
+    uint32_t max_id = 0;
+    for (it->Seek(AsSlice(meta)); it->Valid() && it->key().starts_with(AsSlice(meta)); it->Next()) {
+      EDDY_ASSIGN_OR_RETURN(TableDefinition def, DecodeTableDefinition(AsView(it->value())));
+      max_id = std::max(max_id, def.id);
+      EDDY_ASSIGN_OR_RETURN(uint64_t last_seq, LastChangeSequence(def.id));
+      const std::string name = def.name;
+      tables_.emplace(name, std::make_shared<TableState>(std::move(def), last_seq + 1));
+    }
+    EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read the table catalog"));
+    std::string next;
+    auto s = db_->Get(rocksdb::ReadOptions(), kNextTableIdKey, &next);
+    if (s.ok() && next.size() == 4) {
+      next_table_id_ = static_cast<uint32_t>(GetBigEndian(next, 4));
+    } else if (!s.IsNotFound()) {
+      return FromRocks(s.ok() ? rocksdb::Status::Corruption("bad next table id") : s,
+                       "read the next table id");
+    }
+    next_table_id_ = std::max(next_table_id_, max_id + 1);
+    return Status::Ok();
+  }
+
+  Result<uint64_t> LastChangeSequence(uint32_t table_id) const {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    const std::string prefix = ChangeKey(table_id, 0).substr(0, 5);
+    it->SeekForPrev(AsSlice(ChangeKey(table_id, ~uint64_t{0})));
+    if (it->Valid() && it->key().starts_with(AsSlice(prefix)) && it->key().size() == 13) {
+      return GetBigEndian(AsView(it->key()).substr(5), 8);
+    }
+    EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read change records"));
+    return uint64_t{0};
+  }
+
+  // --- catalog ---
+
+  Result<TableDefinition> CreateTable(TableDefinition def) {
+    std::lock_guard ddl(ddl_mu_);
+    {
+      std::lock_guard lock(catalog_mu_);
+      if (tables_.count(def.name) != 0) {
+        return Status::AlreadyExists("table already exists: " + def.name);
+      }
+    }
+    def.id = next_table_id_;
+    def.created_ms = clock_->NowMillis();
+    rocksdb::WriteBatch batch;
+    std::string next;
+    PutBigEndian(&next, def.id + 1ULL, 4);
+    batch.Put(kNextTableIdKey, next);
+    batch.Put(MetaKey(def.name), EncodeTableDefinition(def));
+    EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "create table"));
+    ++next_table_id_;
+    std::lock_guard lock(catalog_mu_);
+    tables_.emplace(def.name, std::make_shared<TableState>(def, 1));
+    return def;
+  }
+
+  Result<TableDefinition> GetTable(std::string_view name) const {
+    std::lock_guard lock(catalog_mu_);
+    auto it = tables_.find(name);
+    if (it == tables_.end()) return TableNotFound(name);
+    return it->second->definition;
+  }
+
+  std::vector<TableDefinition> ListTables() const {
+    std::lock_guard lock(catalog_mu_);
+    std::vector<TableDefinition> out;
+    out.reserve(tables_.size());
+    for (const auto& [name, state] : tables_) out.push_back(state->definition);
+    return out;
+  }
+
+  Result<TableDefinition> DeleteTable(std::string_view name) {
+    std::lock_guard ddl(ddl_mu_);
+    std::shared_ptr<TableState> state;
+    {
+      std::lock_guard lock(catalog_mu_);
+      auto it = tables_.find(name);
+      if (it == tables_.end()) return TableNotFound(name);
+      state = it->second;
+      tables_.erase(it);
+    }
+    state->MarkDeletedAndDrain();
+    rocksdb::WriteBatch batch;
+    batch.Delete(MetaKey(name));
+    const std::string items = std::string(1, kItemPrefix) + ChangeKey(state->id, 0).substr(1, 4);
+    batch.DeleteRange(AsSlice(items), AsSlice(After(items)));
+    const std::string changes = ChangeKey(state->id, 0).substr(0, 5);
+    batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
+    const Status s = FromRocks(db_->Write(write_options_, &batch), "delete table");
+    if (!s.ok()) {
+      // Still on disk: keep it usable rather than lose track of it.
+      std::lock_guard lock(catalog_mu_);
+      auto revived = std::make_shared<TableState>(state->definition, state->VisibleHorizon() + 1);
+      tables_.emplace(std::string(name), std::move(revived));
+      return s;
+    }
+    std::lock_guard lock(catalog_mu_);
+    return state->definition;
+  }
+
+  Result<TableDefinition> UpdateTable(std::string_view name,
+                                      const std::function<Status(TableDefinition*)>& edit) {
+    std::lock_guard ddl(ddl_mu_);
+    std::shared_ptr<TableState> state;
+    TableDefinition def;
+    {
+      std::lock_guard lock(catalog_mu_);
+      auto it = tables_.find(name);
+      if (it == tables_.end()) return TableNotFound(name);
+      state = it->second;
+      def = state->definition;
+    }
+    EDDY_RETURN_IF_ERROR(edit(&def));
+    if (def.name != name || def.id != state->id || !(def.key == state->key)) {
+      return Status::InvalidArgument("a table's name, id and key schema cannot change");
+    }
+    EDDY_RETURN_IF_ERROR(
+        FromRocks(db_->Put(write_options_, MetaKey(name), EncodeTableDefinition(def)),
+                  "update table"));
+    std::lock_guard lock(catalog_mu_);
+    state->definition = def;
+    return def;
+  }
+
+  std::shared_ptr<TableState> FindTable(std::string_view name) const {
+    std::lock_guard lock(catalog_mu_);
+    auto it = tables_.find(name);
+    return it == tables_.end() ? nullptr : it->second;
+  }
+
+  // --- items ---
+
+  static std::string ItemKey(uint32_t table_id, const KeySchema& key, const Item& item) {
+    std::string k = ItemSpacePrefix(table_id, 0);
+    AppendKeyValue(item.at(key.partition.name), &k);
+    if (key.sort) AppendKeyValue(item.at(key.sort->name), &k);
+    return k;
+  }
+
+  Result<std::optional<Item>> ReadItem(const std::string& storage_key) const {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), storage_key, &value);
+    if (s.IsNotFound()) return std::optional<Item>();
+    EDDY_RETURN_IF_ERROR(FromRocks(s, "read item"));
+    EDDY_ASSIGN_OR_RETURN(Item item, DecodeItem(value));
+    return std::optional<Item>(std::move(item));
+  }
+
+  Result<std::optional<Item>> GetItem(std::string_view table, const Item& key) const {
+    auto state = FindTable(table);
+    if (!state) return TableNotFound(table);
+    EDDY_RETURN_IF_ERROR(CheckKeyShape(state->key, key));
+    return ReadItem(ItemKey(state->id, state->key, key));
+  }
+
+  Result<std::vector<std::optional<Item>>> GetItems(
+      const std::vector<std::pair<std::string, Item>>& table_and_keys) const {
+    std::vector<std::string> storage_keys;
+    storage_keys.reserve(table_and_keys.size());
+    for (const auto& [table, key] : table_and_keys) {
+      auto state = FindTable(table);
+      if (!state) return TableNotFound(table);
+      EDDY_RETURN_IF_ERROR(CheckKeyShape(state->key, key));
+      storage_keys.push_back(ItemKey(state->id, state->key, key));
+    }
+    const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot;
+    std::vector<std::optional<Item>> out;
+    Status status;
+    for (const auto& k : storage_keys) {
+      std::string value;
+      auto s = db_->Get(read, k, &value);
+      if (s.IsNotFound()) {
+        out.emplace_back();
+        continue;
+      }
+      status = FromRocks(s, "read item");
+      if (!status.ok()) break;
+      auto item = DecodeItem(value);
+      if (!item.ok()) {
+        status = item.status();
+        break;
+      }
+      out.emplace_back(std::move(item).value());
+    }
+    db_->ReleaseSnapshot(snapshot);
+    if (!status.ok()) return status;
+    return out;
+  }
+
+  AtomicWriteResult WriteAtomically(const std::vector<WriteOp>& ops, ChangeOrigin origin) {
+    AtomicWriteResult result;
+    result.op_status.assign(ops.size(), Status::Ok());
+    auto fail = [&](size_t i, Status s) {
+      result.op_status[i] = s;
+      if (result.status.ok()) result.status = std::move(s);
+    };
+
+    // Resolve the tables and register as their writers (a DeleteTable waits for us).
+    struct Target {
+      std::shared_ptr<TableState> state;
+      std::string storage_key;
+    };
+    std::vector<Target> targets(ops.size());
+    std::vector<std::shared_ptr<TableState>> registered;
+    auto release_tables = [&] {
+      for (auto& state : registered) state->EndWrite();
+    };
+    for (size_t i = 0; i < ops.size(); ++i) {
+      auto state = FindTable(ops[i].table);
+      if (!state) {
+        fail(i, TableNotFound(ops[i].table));
+        continue;
+      }
+      if (std::find(registered.begin(), registered.end(), state) == registered.end()) {
+        if (!state->BeginWrite()) {
+          fail(i, TableNotFound(ops[i].table));
+          continue;
+        }
+        registered.push_back(state);
+      }
+      if (Status s = CheckKeyShape(state->key, ops[i].key); !s.ok()) {
+        fail(i, std::move(s));
+        continue;
+      }
+      targets[i] = {state, ItemKey(state->id, state->key, ops[i].key)};
+    }
+    if (!result.status.ok()) {
+      release_tables();
+      return result;
+    }
+    for (size_t i = 0; i < ops.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (targets[i].storage_key == targets[j].storage_key) {
+          fail(i, Status::InvalidArgument("two operations on one item"));
+        }
+      }
+    }
+    if (!result.status.ok()) {
+      release_tables();
+      return result;
+    }
+
+    // Lock the items' stripes in a global order.
+    std::vector<size_t> stripes;
+    for (const auto& t : targets) stripes.push_back(std::hash<std::string>{}(t.storage_key) % stripe_count_);
+    std::sort(stripes.begin(), stripes.end());
+    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+    for (size_t s : stripes) stripes_[s].lock();
+
+    rocksdb::WriteBatch batch;
+    std::vector<std::pair<TableState*, uint64_t>> sequences;
+    result.results.resize(ops.size());
+    const int64_t now_us = clock_->NowMicros();
+    // Every mutation runs, even after one failed, so that each op reports its own outcome
+    // (TransactWriteItems lists a reason per item).
+    for (size_t i = 0; i < ops.size(); ++i) {
+      auto current = ReadItem(targets[i].storage_key);
+      if (!current.ok()) {
+        fail(i, current.status());
+        break;
+      }
+      WriteResult& w = result.results[i];
+      w.before = std::move(*current);
+      auto next = ops[i].mutate(w.before);
+      if (!next.ok()) {
+        fail(i, next.status());
+        continue;
+      }
+      w.after = std::move(*next);
+      if (w.after) {
+        const KeySchema& key = targets[i].state->key;
+        if (Status s = CheckKeyShape(key, *w.after); !s.ok() ||
+            ItemKey(targets[i].state->id, key, *w.after) != targets[i].storage_key) {
+          fail(i, Status::InvalidArgument("a write cannot change an item's key"));
+          continue;
+        }
+      }
+      w.changed = w.before != w.after;
+    }
+    Status commit;
+    if (result.status.ok()) {
+      for (size_t i = 0; i < ops.size(); ++i) {
+        WriteResult& w = result.results[i];
+        if (!w.changed) continue;
+        TableState* state = targets[i].state.get();
+        if (w.after) {
+          batch.Put(targets[i].storage_key, EncodeItem(*w.after));
+        } else {
+          batch.Delete(targets[i].storage_key);
+        }
+        ChangeRecord change;
+        change.event = !w.before ? ChangeEvent::kInsert
+                                 : (w.after ? ChangeEvent::kModify : ChangeEvent::kRemove);
+        change.origin = origin;
+        change.time_us = now_us;
+        change.keys = KeyAttributes(state->key, w.after ? *w.after : *w.before);
+        change.old_image = w.before;
+        change.new_image = w.after;
+        w.change_seq = state->AssignSequence();
+        sequences.emplace_back(state, w.change_seq);
+        batch.Put(ChangeKey(state->id, w.change_seq), EncodeChangeRecord(change));
+      }
+      if (batch.Count() > 0) commit = FromRocks(db_->Write(write_options_, &batch), "write item");
+      for (auto [state, seq] : sequences) state->FinishSequence(seq);
+    }
+    for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].unlock();
+    release_tables();
+    if (!commit.ok()) {
+      result.status = commit;
+      result.results.clear();
+    }
+    if (!result.status.ok()) result.results.clear();
+    return result;
+  }
+
+  Status ScanItems(std::string_view table, const ItemRange& range, bool forward,
+                   const std::function<bool(const Item&)>& visit) const {
+    if (!FindTable(table)) return TableNotFound(table);
+    rocksdb::ReadOptions read;
+    rocksdb::Slice lower = AsSlice(range.lower);
+    rocksdb::Slice upper = AsSlice(range.upper);
+    read.iterate_lower_bound = &lower;
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    if (forward) {
+      it->SeekToFirst();
+    } else {
+      it->SeekToLast();
+    }
+    for (; it->Valid(); forward ? it->Next() : it->Prev()) {
+      EDDY_ASSIGN_OR_RETURN(Item item, DecodeItem(AsView(it->value())));
+      if (!visit(item)) return Status::Ok();
+    }
+    return FromRocks(it->status(), "scan items");
+  }
+
+  // --- changes ---
+
+  Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
+                                                size_t limit) const {
+    auto state = FindTable(table);
+    if (!state) return TableNotFound(table);
+    const uint64_t horizon = state->VisibleHorizon();
+    std::vector<ChangeRecord> out;
+    if (after >= horizon || limit == 0) return out;
+    const std::string lower = ChangeKey(state->id, after + 1);
+    const std::string upper = ChangeKey(state->id, horizon + 1);
+    rocksdb::ReadOptions read;
+    rocksdb::Slice upper_slice = AsSlice(upper);
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    for (it->Seek(AsSlice(lower)); it->Valid() && out.size() < limit; it->Next()) {
+      EDDY_ASSIGN_OR_RETURN(ChangeRecord record, DecodeChangeRecord(AsView(it->value())));
+      record.sequence = GetBigEndian(AsView(it->key()).substr(5), 8);
+      out.push_back(std::move(record));
+    }
+    EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read change records"));
+    return out;
+  }
+
+  Result<uint64_t> VisibleHorizon(std::string_view table) const {
+    auto state = FindTable(table);
+    if (!state) return TableNotFound(table);
+    return state->VisibleHorizon();
+  }
+
+ private:
+  const std::unique_ptr<rocksdb::DB> db_;
+  Clock* const clock_;
+  rocksdb::WriteOptions write_options_;
+  const size_t stripe_count_;
+  const std::unique_ptr<std::mutex[]> stripes_;
+
+  std::mutex ddl_mu_;  // serializes CreateTable, DeleteTable, UpdateTable
+  uint32_t next_table_id_ = 1;  // guarded by ddl_mu_ (after Recover)
+  mutable std::mutex catalog_mu_;
+  std::map<std::string, std::shared_ptr<TableState>, std::less<>> tables_ GUARDED_BY(catalog_mu_);
+};
+
+TableStore::TableStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TableStore::~TableStore() = default;
+
+Result<std::unique_ptr<TableStore>> TableStore::Open(const TableStoreOptions& options,
+                                                     Clock* clock) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.IncreaseParallelism(2);
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  rocksdb::DB* raw = nullptr;
+  EDDY_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(db_options, options.dir, &raw), "open tables at " + options.dir));
+  auto impl = std::make_unique<Impl>(std::unique_ptr<rocksdb::DB>(raw), options, clock);
+  EDDY_RETURN_IF_ERROR(impl->Recover());
+  return std::unique_ptr<TableStore>(new TableStore(std::move(impl)));
+}
+
+Result<TableDefinition> TableStore::CreateTable(TableDefinition table) {
+  return impl_->CreateTable(std::move(table));
+}
+Result<TableDefinition> TableStore::GetTable(std::string_view name) const {
+  return impl_->GetTable(name);
+}
+std::vector<TableDefinition> TableStore::ListTables() const { return impl_->ListTables(); }
+Result<TableDefinition> TableStore::DeleteTable(std::string_view name) {
+  return impl_->DeleteTable(name);
+}
+Result<TableDefinition> TableStore::UpdateTable(
+    std::string_view name, const std::function<Status(TableDefinition*)>& edit) {
+  return impl_->UpdateTable(name, edit);
+}
+
+Result<std::optional<Item>> TableStore::GetItem(std::string_view table, const Item& key) const {
+  return impl_->GetItem(table, key);
+}
+
+Result<std::vector<std::optional<Item>>> TableStore::GetItems(
+    const std::vector<std::pair<std::string, Item>>& table_and_keys) const {
+  return impl_->GetItems(table_and_keys);
+}
+
+Result<WriteResult> TableStore::Write(std::string_view table, const Item& key,
+                                      const Mutation& mutate, ChangeOrigin origin) {
+  std::vector<WriteOp> ops;
+  ops.push_back(WriteOp{std::string(table), key, mutate});
+  auto r = impl_->WriteAtomically(ops, origin);
+  if (!r.status.ok()) return r.status;
+  return std::move(r.results[0]);
+}
+
+AtomicWriteResult TableStore::WriteAtomically(const std::vector<WriteOp>& ops,
+                                              ChangeOrigin origin) {
+  return impl_->WriteAtomically(ops, origin);
+}
+
+Status TableStore::ScanItems(std::string_view table, const ItemRange& range, bool forward,
+                             const std::function<bool(const Item&)>& visit) const {
+  return impl_->ScanItems(table, range, forward, visit);
+}
+
+TableStore::ItemRange TableStore::WholeTable(const TableDefinition& table) {
+  std::string lower = ItemSpacePrefix(table.id, 0);
+  std::string upper = After(lower);
+  return {std::move(lower), std::move(upper)};
+}
+
+TableStore::ItemRange TableStore::Partition(const TableDefinition& table,
+                                            const AttributeValue& partition_key) {
+  std::string lower = ItemSpacePrefix(table.id, 0);
+  AppendKeyValue(partition_key, &lower);
+  std::string upper = After(lower);
+  return {std::move(lower), std::move(upper)};
+}
+
+std::string TableStore::ItemKey(const TableDefinition& table, const Item& item) {
+  return Impl::ItemKey(table.id, table.key, item);
+}
+
+Result<std::vector<ChangeRecord>> TableStore::ReadChanges(std::string_view table, uint64_t after,
+                                                          size_t limit) const {
+  return impl_->ReadChanges(table, after, limit);
+}
+
+Result<uint64_t> TableStore::VisibleHorizon(std::string_view table) const {
+  return impl_->VisibleHorizon(table);
+}
+
+}  // namespace eddy::table

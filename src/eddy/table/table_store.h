@@ -1,0 +1,136 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eddy/base/clock.h"
+#include "eddy/base/result.h"
+#include "eddy/table/attribute_value.h"
+#include "eddy/table/change_record.h"
+#include "eddy/table/table_definition.h"
+
+namespace eddy::table {
+
+struct TableStoreOptions {
+  std::string dir;  // the RocksDB directory (created if missing)
+  // true: a write returns after its commit is on disk (fsync; concurrent writers share one).
+  // false: after the write reached the operating system (survives a process crash, not power
+  // loss).
+  bool sync = true;
+  int lock_stripes = 4096;  // striped per-item locks
+};
+
+// The new state of one item given its current state (std::nullopt: no item): the new item,
+// std::nullopt to delete it, or an error that abandons the write with nothing changed (a failed
+// condition, a validation error found against the current item). Runs under the item's lock;
+// it must not call back into the store.
+using Mutation = std::function<Result<std::optional<Item>>(const std::optional<Item>& current)>;
+
+// What a write did.
+struct WriteResult {
+  std::optional<Item> before;
+  std::optional<Item> after;
+  bool changed = false;      // false: the write changed nothing and committed nothing
+  uint64_t change_seq = 0;   // the change record's sequence number when changed
+};
+
+// One item of an atomic multi-item write.
+struct WriteOp {
+  std::string table;
+  Item key;  // at least the table's key attributes (others are ignored)
+  Mutation mutate;
+};
+
+struct AtomicWriteResult {
+  // Ok when everything committed. Otherwise the first failure, and nothing was written.
+  Status status;
+  std::vector<Status> op_status;  // one per op, in order (Ok for those that passed)
+  std::vector<WriteResult> results;  // one per op when status is Ok
+};
+
+// Tables on RocksDB (docs/design/table-storage.md): the catalog, items under an
+// order-preserving key, and one change record per item change committed in the same atomic
+// batch as the item.
+//
+// Writes to one item are serialized (a striped lock held from the read of the current item to
+// the commit), so its change records are in commit order. Writes to different items commit
+// concurrently and share fsyncs. Change records are readable up to the table's visible horizon
+// (every record at or below it is committed or a permanent gap).
+//
+// Errors: NotFound for a missing table ("table not found"), AlreadyExists on CreateTable of an
+// existing name, a Mutation's own error unchanged, IoError/Corruption from storage.
+//
+// Thread-safety: thread-safe.
+class TableStore {
+ public:
+  static Result<std::unique_ptr<TableStore>> Open(const TableStoreOptions& options, Clock* clock);
+  ~TableStore();
+  TableStore(const TableStore&) = delete;
+  TableStore& operator=(const TableStore&) = delete;
+
+  // --- catalog ---
+  // Assigns the id and creation time; returns the stored definition.
+  Result<TableDefinition> CreateTable(TableDefinition table);
+  Result<TableDefinition> GetTable(std::string_view name) const;
+  // Sorted by name.
+  std::vector<TableDefinition> ListTables() const;
+  // Removes the table, its items and its change records. Writes in flight finish first; later
+  // ones see NotFound. Returns the definition as it was.
+  Result<TableDefinition> DeleteTable(std::string_view name);
+  // Changes a table's definition (not its name, id or key schema) atomically.
+  Result<TableDefinition> UpdateTable(std::string_view name,
+                                      const std::function<Status(TableDefinition*)>& edit);
+
+  // --- items ---
+  // The item with this key (the table's key attributes of `key`), or std::nullopt.
+  Result<std::optional<Item>> GetItem(std::string_view table, const Item& key) const;
+  // Several items from one consistent snapshot (an atomic multi-item write is seen whole or
+  // not at all). One result per key, in order; NotFound if any table is missing.
+  Result<std::vector<std::optional<Item>>> GetItems(
+      const std::vector<std::pair<std::string, Item>>& table_and_keys) const;
+  // Reads the current item, applies `mutate` and, when the item changes, commits the new item
+  // and its change record together. An item equal to the current one (AttributeValue
+  // equality) commits nothing.
+  Result<WriteResult> Write(std::string_view table, const Item& key, const Mutation& mutate,
+                            ChangeOrigin origin = ChangeOrigin::kUser);
+  // All ops or none: every item is locked, every mutation runs against the current items, and
+  // if all succeed the changes commit in one batch. REQUIRES: no two ops on the same item
+  // (InvalidArgument otherwise).
+  AtomicWriteResult WriteAtomically(const std::vector<WriteOp>& ops,
+                                    ChangeOrigin origin = ChangeOrigin::kUser);
+
+  // Visits the table's items in key order (forward or backward) within [lower, upper) of the
+  // storage-key space given by the bounds below; `visit` returns false to stop. A consistent
+  // snapshot of the table.
+  struct ItemRange {
+    std::string lower;  // inclusive; from PartitionStart / SortKeyBound / TableStart
+    std::string upper;  // exclusive
+  };
+  Status ScanItems(std::string_view table, const ItemRange& range, bool forward,
+                   const std::function<bool(const Item& item)>& visit) const;
+  // Key ranges of a table's item space (index 0). `table` must be a current definition.
+  static ItemRange WholeTable(const TableDefinition& table);
+  static ItemRange Partition(const TableDefinition& table, const AttributeValue& partition_key);
+  // The storage key of an item (its key attributes must match the schema).
+  static std::string ItemKey(const TableDefinition& table, const Item& item);
+
+  // --- changes ---
+  // Change records with sequence > `after`, in sequence order, at most `limit`, none past the
+  // visible horizon.
+  Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
+                                                size_t limit) const;
+  // The highest sequence number at or below which every change is committed (or a gap).
+  Result<uint64_t> VisibleHorizon(std::string_view table) const;
+
+ private:
+  class Impl;
+  explicit TableStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eddy::table

@@ -1,0 +1,338 @@
+#include "eddy/table/table_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "eddy/table/change_record.h"
+#include "eddy/table/table_definition.h"
+
+namespace eddy::table {
+namespace {
+
+AttributeValue S(std::string s) { return AttributeValue::String(std::move(s)); }
+AttributeValue N(std::string_view s) { return AttributeValue::Num(Number::Parse(s).value()); }
+
+TableDefinition Orders() {
+  TableDefinition t;
+  t.name = "orders";
+  t.key.partition = {"pk", ValueType::kString};
+  t.key.sort = KeyAttribute{"sk", ValueType::kNumber};
+  t.attribute_definitions = {{"pk", ValueType::kString}, {"sk", ValueType::kNumber}};
+  t.pay_per_request = true;
+  return t;
+}
+
+Mutation PutMutation(Item item) {
+  return [item](const std::optional<Item>&) -> Result<std::optional<Item>> {
+    return std::optional<Item>(item);
+  };
+}
+Mutation DeleteMutation() {
+  return [](const std::optional<Item>&) -> Result<std::optional<Item>> {
+    return std::optional<Item>();
+  };
+}
+
+class TableStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("eddy_table_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    TableStoreOptions options;
+    options.dir = dir_.string();
+    options.sync = false;  // the crash tests cover durability; keep unit tests fast
+    auto opened = TableStore::Open(options, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+  }
+
+  std::filesystem::path dir_;
+  ManualClock clock_;
+  std::unique_ptr<TableStore> store_;
+};
+
+TEST(TableDefinitionTest, RoundTripsEveryField) {
+  TableDefinition t = Orders();
+  t.id = 7;
+  t.created_ms = 123456789;
+  t.read_capacity = 5;
+  t.write_capacity = 6;
+  t.deletion_protection = true;
+  t.tags = {{"team", "core"}, {"env", ""}};
+  IndexDefinition gsi;
+  gsi.name = "by-status";
+  gsi.id = 1;
+  gsi.key.partition = {"status", ValueType::kString};
+  gsi.projection = ProjectionType::kInclude;
+  gsi.non_key_attributes = {"total", "customer"};
+  t.indexes.push_back(gsi);
+  auto decoded = DecodeTableDefinition(EncodeTableDefinition(t));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, t);
+}
+
+TEST(TableDefinitionTest, DamagedBytesAreCorruption) {
+  const std::string good = EncodeTableDefinition(Orders());
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    auto r = DecodeTableDefinition(good.substr(0, cut));
+    EXPECT_FALSE(r.ok()) << cut;
+  }
+}
+
+TEST(ChangeRecordTest, RoundTripsAndRejectsInconsistentShapes) {
+  ChangeRecord r;
+  r.event = ChangeEvent::kModify;
+  r.origin = ChangeOrigin::kTimeToLive;
+  r.time_us = 1'700'000'000'123'456;
+  r.keys = {{"pk", S("a")}};
+  r.old_image = Item{{"pk", S("a")}, {"v", N("1")}};
+  r.new_image = Item{{"pk", S("a")}, {"v", N("2")}};
+  auto decoded = DecodeChangeRecord(EncodeChangeRecord(r));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, r);
+
+  r.event = ChangeEvent::kInsert;  // an INSERT with an old image cannot exist
+  EXPECT_EQ(DecodeChangeRecord(EncodeChangeRecord(r)).status().code(),
+            Status::Code::kCorruption);
+  const std::string good = EncodeChangeRecord(*decoded);
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    EXPECT_FALSE(DecodeChangeRecord(good.substr(0, cut)).ok()) << cut;
+  }
+}
+
+TEST_F(TableStoreTest, CatalogCreateListGetDelete) {
+  auto created = store_->CreateTable(Orders());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->id, 1u);
+  EXPECT_EQ(created->created_ms, clock_.NowMillis());
+  EXPECT_EQ(store_->CreateTable(Orders()).status().code(), Status::Code::kAlreadyExists);
+  TableDefinition other = Orders();
+  other.name = "a-first";
+  ASSERT_TRUE(store_->CreateTable(other).ok());
+  auto tables = store_->ListTables();
+  ASSERT_EQ(tables.size(), 2u);
+  EXPECT_EQ(tables[0].name, "a-first");
+  EXPECT_EQ(tables[1].name, "orders");
+
+  Reopen();
+  auto got = store_->GetTable("orders");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, *created);
+  ASSERT_TRUE(store_->DeleteTable("orders").ok());
+  EXPECT_EQ(store_->GetTable("orders").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->DeleteTable("orders").status().code(), Status::Code::kNotFound);
+  // Ids are never reused, even across a restart.
+  Reopen();
+  auto again = store_->CreateTable(Orders());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, 3u);
+}
+
+TEST_F(TableStoreTest, UpdateTableKeepsIdentity) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  auto updated = store_->UpdateTable("orders", [](TableDefinition* t) {
+    t->tags.emplace_back("k", "v");
+    return Status::Ok();
+  });
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->tags.size(), 1u);
+  auto renamed = store_->UpdateTable("orders", [](TableDefinition* t) {
+    t->key.partition.name = "other";
+    return Status::Ok();
+  });
+  EXPECT_EQ(renamed.status().code(), Status::Code::kInvalidArgument);
+  Reopen();
+  EXPECT_EQ(store_->GetTable("orders")->tags.size(), 1u);
+}
+
+TEST_F(TableStoreTest, WritesProduceExactlyTheChangesThatHappened) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  const Item key{{"pk", S("a")}, {"sk", N("1")}};
+  Item v1 = key;
+  v1["x"] = S("one");
+  Item v2 = key;
+  v2["x"] = S("two");
+
+  auto w = store_->Write("orders", key, PutMutation(v1));  // INSERT
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_TRUE(w->changed);
+  EXPECT_FALSE(w->before);
+  EXPECT_TRUE(store_->Write("orders", key, PutMutation(v1))->changed == false);  // identical
+  EXPECT_TRUE(store_->Write("orders", key, PutMutation(v2))->changed);           // MODIFY
+  EXPECT_TRUE(store_->Write("orders", key, DeleteMutation())->changed);          // REMOVE
+  EXPECT_FALSE(store_->Write("orders", key, DeleteMutation())->changed);         // nothing
+
+  // A failed mutation changes nothing.
+  auto failed = store_->Write("orders", key, [](const std::optional<Item>&) -> Result<std::optional<Item>> {
+    return Status::FailedPrecondition("condition");
+  });
+  EXPECT_EQ(failed.status().code(), Status::Code::kFailedPrecondition);
+
+  auto changes = store_->ReadChanges("orders", 0, 100);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 3u);
+  EXPECT_EQ((*changes)[0].event, ChangeEvent::kInsert);
+  EXPECT_EQ((*changes)[0].sequence, 1u);
+  EXPECT_EQ((*changes)[0].keys, key);
+  EXPECT_EQ(*(*changes)[0].new_image, v1);
+  EXPECT_EQ((*changes)[1].event, ChangeEvent::kModify);
+  EXPECT_EQ(*(*changes)[1].old_image, v1);
+  EXPECT_EQ(*(*changes)[1].new_image, v2);
+  EXPECT_EQ((*changes)[2].event, ChangeEvent::kRemove);
+  EXPECT_EQ(*(*changes)[2].old_image, v2);
+  EXPECT_FALSE((*changes)[2].new_image);
+  EXPECT_EQ(*store_->VisibleHorizon("orders"), 3u);
+  EXPECT_EQ(store_->ReadChanges("orders", 2, 100)->size(), 1u);
+  EXPECT_EQ(store_->ReadChanges("orders", 0, 2)->size(), 2u);
+
+  // Sequences continue after a restart.
+  Reopen();
+  ASSERT_TRUE(store_->Write("orders", key, PutMutation(v1)).ok());
+  auto after = store_->ReadChanges("orders", 3, 100);
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].sequence, 4u);
+}
+
+TEST_F(TableStoreTest, AReorderedMapIsNoChange) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  const Item key{{"pk", S("a")}, {"sk", N("1")}};
+  Item v = key;
+  v["m"] = AttributeValue::Map({{"a", N("1.50")}, {"b", S("x")}});
+  v["ss"] = AttributeValue::StringSet({"b", "a"});
+  ASSERT_TRUE(store_->Write("orders", key, PutMutation(v)).ok());
+  Item same = key;
+  same["ss"] = AttributeValue::StringSet({"a", "b"});
+  same["m"] = AttributeValue::Map({{"b", S("x")}, {"a", N("1.5")}});
+  auto w = store_->Write("orders", key, PutMutation(same));
+  ASSERT_TRUE(w.ok());
+  EXPECT_FALSE(w->changed);
+  EXPECT_EQ(store_->ReadChanges("orders", 0, 10)->size(), 1u);
+}
+
+TEST_F(TableStoreTest, WriteRejectsAKeyChangeAndAWrongKeyShape) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  const Item key{{"pk", S("a")}, {"sk", N("1")}};
+  Item moved{{"pk", S("b")}, {"sk", N("1")}};
+  EXPECT_EQ(store_->Write("orders", key, PutMutation(moved)).status().code(),
+            Status::Code::kInvalidArgument);
+  const Item wrong_type{{"pk", S("a")}, {"sk", S("1")}};
+  EXPECT_EQ(store_->Write("orders", wrong_type, PutMutation(wrong_type)).status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(store_->Write("missing", key, PutMutation(key)).status().code(),
+            Status::Code::kNotFound);
+  EXPECT_TRUE(store_->ReadChanges("orders", 0, 10)->empty());
+}
+
+TEST_F(TableStoreTest, AtomicWritesAllOrNothingWithPerOpStatus) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  const Item a{{"pk", S("a")}, {"sk", N("1")}};
+  const Item b{{"pk", S("b")}, {"sk", N("1")}};
+  std::vector<WriteOp> ops;
+  ops.push_back({"orders", a, PutMutation(a)});
+  ops.push_back({"orders", b, [](const std::optional<Item>&) -> Result<std::optional<Item>> {
+                   return Status::FailedPrecondition("condition");
+                 }});
+  auto r = store_->WriteAtomically(ops);
+  EXPECT_FALSE(r.status.ok());
+  ASSERT_EQ(r.op_status.size(), 2u);
+  EXPECT_TRUE(r.op_status[0].ok());
+  EXPECT_EQ(r.op_status[1].code(), Status::Code::kFailedPrecondition);
+  EXPECT_FALSE(store_->GetItem("orders", a)->has_value());
+
+  ops[1].mutate = PutMutation(b);
+  r = store_->WriteAtomically(ops);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_TRUE(store_->GetItem("orders", a)->has_value());
+  EXPECT_TRUE(store_->GetItem("orders", b)->has_value());
+  EXPECT_EQ(store_->ReadChanges("orders", 0, 10)->size(), 2u);
+
+  ops[1] = {"orders", a, PutMutation(a)};  // the same item twice
+  EXPECT_EQ(store_->WriteAtomically(ops).status.code(), Status::Code::kInvalidArgument);
+}
+
+TEST_F(TableStoreTest, ScanOrdersItemsAsDynamoDbDoes) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  for (const char* sk : {"10", "-1", "2.5", "1E+3", "0"}) {
+    Item item{{"pk", S("p")}, {"sk", N(sk)}};
+    ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  }
+  Item other{{"pk", S("q")}, {"sk", N("1")}};
+  ASSERT_TRUE(store_->Write("orders", other, PutMutation(other)).ok());
+  auto table = *store_->GetTable("orders");
+  std::vector<std::string> seen;
+  auto collect = [&](const Item& item) {
+    seen.push_back(item.at("sk").number().ToString());
+    return true;
+  };
+  ASSERT_TRUE(store_->ScanItems("orders", TableStore::Partition(table, S("p")), true, collect).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"-1", "0", "2.5", "10", "1000"}));
+  seen.clear();
+  ASSERT_TRUE(store_->ScanItems("orders", TableStore::Partition(table, S("p")), false, collect).ok());
+  EXPECT_EQ(seen.front(), "1000");
+  seen.clear();
+  ASSERT_TRUE(store_->ScanItems("orders", TableStore::WholeTable(table), true, collect).ok());
+  EXPECT_EQ(seen.size(), 6u);
+}
+
+TEST_F(TableStoreTest, DeleteTableRemovesItemsAndARecreatedTableStartsEmpty) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  const Item a{{"pk", S("a")}, {"sk", N("1")}};
+  ASSERT_TRUE(store_->Write("orders", a, PutMutation(a)).ok());
+  ASSERT_TRUE(store_->DeleteTable("orders").ok());
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  EXPECT_FALSE(store_->GetItem("orders", a)->has_value());
+  EXPECT_TRUE(store_->ReadChanges("orders", 0, 10)->empty());
+}
+
+TEST_F(TableStoreTest, ConcurrentWritersKeepPerItemOrderAndOneChangeEach) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  constexpr int kThreads = 8;
+  constexpr int kWrites = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        // Two threads share each item; each write increments the item's counter.
+        const Item key{{"pk", S("item-" + std::to_string(t % 4))}, {"sk", N("1")}};
+        auto w = store_->Write("orders", key, [&key](const std::optional<Item>& current)
+                                                  -> Result<std::optional<Item>> {
+          Item next = key;
+          const Number one = Number::Parse("1").value();
+          Number count = current ? current->at("n").number() : Number();
+          next["n"] = AttributeValue::Num(Number::Add(count, one).value());
+          return std::optional<Item>(std::move(next));
+        });
+        ASSERT_TRUE(w.ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto changes = store_->ReadChanges("orders", 0, 100000);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), static_cast<size_t>(kThreads * kWrites));
+  std::map<std::string, int> last;
+  for (const auto& c : *changes) {
+    const std::string& pk = c.keys.at("pk").bytes();
+    const int n = std::stoi(c.new_image->at("n").number().ToString());
+    EXPECT_EQ(n, last[pk] + 1) << pk;  // per item: every version once, in order
+    last[pk] = n;
+  }
+  for (const auto& [pk, n] : last) EXPECT_EQ(n, 2 * kWrites) << pk;
+}
+
+}  // namespace
+}  // namespace eddy::table
