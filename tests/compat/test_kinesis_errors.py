@@ -132,6 +132,16 @@ def test_oversized_body_is_rejected_and_the_server_lives_on(server, kinesis):
     assert "StreamNames" in kinesis.list_streams()
 
 
+@pytest.mark.parametrize("target", [TARGET + "ListStreams", "DynamoDB_20120810.ListTables"])
+def test_deeply_nested_json_is_refused_and_the_server_lives_on(server, kinesis, target):
+    # Ten million '[' once overflowed the parser's stack and killed the server.
+    for body in (b"[" * 10_000_000, b'{"a":' * 2_000_000):
+        status, answer = server.raw(target, body)
+        assert status == 400
+        assert answer["__type"] == "SerializationException"
+    assert "StreamNames" in kinesis.list_streams()
+
+
 def test_responses_carry_a_request_id(server):
     import http.client
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)

@@ -5,10 +5,12 @@
 #include <sys/resource.h>
 
 #include "eddy/api/aws/aws_router.h"
+#include "eddy/api/dynamodb/dynamodb_api.h"
 #include "eddy/api/kinesis/kinesis_api.h"
 #include "eddy/base/clock.h"
 #include "eddy/http/http_server.h"
 #include "eddy/stream/stream_service.h"
+#include "eddy/table/table_store.h"
 
 namespace eddy::server {
 
@@ -16,6 +18,8 @@ class Server::Parts {
  public:
   std::unique_ptr<stream::StreamService> streams;
   std::unique_ptr<api::kinesis::KinesisApi> kinesis;
+  std::unique_ptr<table::TableStore> tables;
+  std::unique_ptr<api::dynamodb::DynamoDbApi> dynamodb;
   std::unique_ptr<api::AwsRouter> router;
   std::unique_ptr<http::HttpServer> http;
 };
@@ -47,8 +51,15 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   stream_options.throttle = options.throttle;
   EDDY_ASSIGN_OR_RETURN(parts->streams, stream::StreamService::Open(stream_options, SystemClock()));
   parts->kinesis = std::make_unique<api::kinesis::KinesisApi>(parts->streams.get(), SystemClock());
+  table::TableStoreOptions table_options;
+  table_options.dir = options.data_dir + "/tables";
+  table_options.sync = options.durability == log::Durability::kSync;
+  EDDY_ASSIGN_OR_RETURN(parts->tables, table::TableStore::Open(table_options, SystemClock()));
+  parts->dynamodb =
+      std::make_unique<api::dynamodb::DynamoDbApi>(parts->tables.get(), SystemClock());
   parts->router = std::make_unique<api::AwsRouter>(SystemClock());
   parts->router->Register(parts->kinesis.get());
+  parts->router->Register(parts->dynamodb.get());
   http::HttpServerOptions http_options;
   http_options.host = options.host;
   http_options.port = options.port;
@@ -73,6 +84,8 @@ void Server::Stop() {
   parts_->http.reset();
   parts_->router.reset();
   parts_->kinesis.reset();
+  parts_->dynamodb.reset();  // joins its workers (they finish what they started)
+  parts_->tables.reset();
   parts_->streams.reset();
   parts_.reset();
 }

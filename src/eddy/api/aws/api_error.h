@@ -14,6 +14,9 @@ struct ApiError {
   int http_status = 400;
   std::string type;
   std::string message;
+  // More members of the error object, as JSON text without braces (e.g. `"Item":{...}` of a
+  // ConditionalCheckFailedException); empty for none.
+  std::string extra_members;
 
   static ApiError Validation(std::string message) {
     return {400, "ValidationException", std::move(message)};

@@ -21,7 +21,14 @@ std::string ErrorBody(const ApiError& error) {
   writer.Key("message");
   writer.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
   writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  std::string body(buffer.GetString(), buffer.GetSize());
+  if (!error.extra_members.empty()) {
+    body.pop_back();  // the closing brace
+    body += ',';
+    body += error.extra_members;
+    body += '}';
+  }
+  return body;
 }
 
 }  // namespace

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "eddy/api/aws/aws_router.h"
+#include "eddy/api/aws/json_request.h"
+#include "eddy/api/aws/json_writer.h"
+#include "eddy/base/clock.h"
+#include "eddy/base/worker_pool.h"
+#include "eddy/table/table_store.h"
+
+namespace eddy::api::dynamodb {
+
+struct DynamoDbApiOptions {
+  // Threads that run operations. A durable write waits for its fsync on one of them; with
+  // enough of them in flight, concurrent writes share one fsync (group commit).
+  int worker_threads = 32;
+};
+
+// The DynamoDB API (X-Amz-Target DynamoDB_20120810.*, JSON 1.0). Each operation is codec (JSON
+// -> validated request, AWS's messages) -> TableStore -> JSON. The registry in dynamodb_api.cc
+// lists every operation; operations live in files by family: table_ops.cc, item_ops.cc,
+// query_ops.cc.
+//
+// Thread-safety: thread-safe; operations run on the worker pool and reply from it.
+class DynamoDbApi final : public AwsService {
+ public:
+  DynamoDbApi(table::TableStore* tables, Clock* clock, DynamoDbApiOptions options = {});
+  ~DynamoDbApi() override;
+
+  std::string_view target_prefix() const override { return "DynamoDB_20120810"; }
+  std::string_view content_type() const override { return "application/x-amz-json-1.0"; }
+  void Handle(const RequestContext& context, std::string body, ApiReply reply) override;
+
+ private:
+  using Operation = void (DynamoDbApi::*)(const RequestContext&, JsonRequest&, ApiReply&);
+  static const std::map<std::string_view, Operation>& Registry();
+
+  // table_ops.cc
+  void CreateTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DescribeTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void ListTables(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DeleteTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DescribeLimits(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DescribeEndpoints(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DescribeContinuousBackups(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void TagResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void UntagResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void ListTagsOfResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  // item_ops.cc
+  void GetItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void PutItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DeleteItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void UpdateItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  // batch_ops.cc
+  void BatchWriteItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void BatchGetItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void TransactWriteItems(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void TransactGetItems(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  // query_ops.cc
+  void Query(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void Scan(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+
+  // TransactWriteItems' ClientRequestToken: a token used again within 10 minutes gets the
+  // first answer (same request) or IdempotentParameterMismatchException (another request).
+  // Kept in memory: a restart forgets the tokens.
+  struct TokenRecord {
+    std::string fingerprint;  // MD5 of the request's TransactItems
+    int64_t expires_ms = 0;
+    std::string response;
+  };
+  static constexpr size_t kMaxTokens = 100000;
+  std::optional<TokenRecord> LookUpToken(const std::string& token);
+  void RememberToken(const std::string& token, const std::string& fingerprint,
+                     const std::string& response);
+
+  table::TableStore* const tables_;
+  Clock* const clock_;
+  std::mutex tokens_mu_;
+  std::map<std::string, TokenRecord> tokens_;  // guarded by tokens_mu_
+  std::deque<std::string> token_order_;         // guarded by tokens_mu_; oldest first
+  std::unique_ptr<WorkerPool> workers_;
+};
+
+// The table ARN: arn:aws:dynamodb:<region>:<account>:table/<name>.
+std::string TableArn(const RequestContext& ctx, std::string_view table);
+
+// Store errors as DynamoDB answers them (NotFound -> ResourceNotFoundException
+// "Requested resource not found", ...).
+ApiError ToApiError(const Status& status);
+
+}  // namespace eddy::api::dynamodb

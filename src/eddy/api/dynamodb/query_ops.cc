@@ -1,0 +1,338 @@
+// Reading many items: Query and Scan.
+#include <fmt/format.h>
+
+#include "eddy/api/dynamodb/attribute_json.h"
+#include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/base/crc32c.h"
+#include "eddy/table/expression/condition.h"
+#include "eddy/table/expression/expression_inputs.h"
+#include "eddy/table/expression/key_condition.h"
+#include "eddy/table/expression/projection.h"
+#include "eddy/table/key_encoding.h"
+
+namespace eddy::api::dynamodb {
+namespace {
+
+namespace expr = table::expression;
+using table::Item;
+using table::TableDefinition;
+using table::TableStore;
+
+// DynamoDB reads at most 1 MB of items per Query or Scan page, counted before the filter.
+constexpr size_t kPageBytes = 1 << 20;
+
+ApiError Invalid(std::string message) { return ApiError::Validation(std::move(message)); }
+
+ApiError NotNullMember(std::string_view member) {
+  return Invalid("1 validation error detected: Value null at '" + std::string(member) +
+                 "' failed to satisfy constraint: Member must not be null");
+}
+
+// The parts Query and Scan share: names and values, filter, projection, Select, Limit,
+// ExclusiveStartKey, and the paging loop.
+struct ReadRequest {
+  std::optional<ExpressionNames> names;
+  std::optional<ExpressionValues> values;
+  expr::PlaceholderUsage usage;
+  std::optional<expr::ConditionExpression> filter;
+  std::optional<expr::ProjectionExpression> projection;
+  bool count_only = false;
+  std::optional<int64_t> limit;
+  std::optional<Item> exclusive_start_key;
+  bool consistent = false;
+  bool capacity = false;
+
+  expr::ExpressionInputs inputs() {
+    return {names ? &*names : nullptr, values ? &*values : nullptr, &usage};
+  }
+};
+
+// Reads the shared members. `key_condition_present`: a Query with a KeyConditionExpression
+// (it makes expressions "in use").
+std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
+                                   ReadRequest* out) {
+  auto filter = req.String("FilterExpression");
+  auto projection = req.String("ProjectionExpression");
+  auto select = req.String("Select");
+  out->limit = req.Integer("Limit");
+  const auto* start = req.Object("ExclusiveStartKey");
+  auto consistent = req.Bool("ConsistentRead");
+  auto capacity = req.String("ReturnConsumedCapacity");
+  const auto* names_json = req.Object("ExpressionAttributeNames");
+  const auto* values_json = req.Object("ExpressionAttributeValues");
+  if (req.error()) return req.error();
+  for (const char* legacy : {"AttributesToGet", "KeyConditions", "QueryFilter", "ScanFilter",
+                             "ConditionalOperator"}) {
+    if (req.root().HasMember(legacy) && !req.root()[legacy].IsNull()) {
+      return Invalid("eddy does not support the parameter " + std::string(legacy) +
+                     " yet (see docs/compat/dynamodb.md)");
+    }
+  }
+  if (out->limit && *out->limit < 1) {
+    return Invalid(fmt::format("1 validation error detected: Value '{}' at 'limit' failed to "
+                               "satisfy constraint: Member must have value greater than or "
+                               "equal to 1",
+                               *out->limit));
+  }
+  if (select && *select != "ALL_ATTRIBUTES" && *select != "ALL_PROJECTED_ATTRIBUTES" &&
+      *select != "SPECIFIC_ATTRIBUTES" && *select != "COUNT") {
+    return Invalid("1 validation error detected: Value '" + std::string(*select) +
+                   "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
+                   "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+  }
+  if (select && *select == "ALL_PROJECTED_ATTRIBUTES") {
+    return Invalid("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  }
+  if (select && projection && *select != "SPECIFIC_ATTRIBUTES") {
+    return Invalid("Cannot specify the AttributesToGet or ProjectionExpression when choosing to "
+                   "get " + std::string(*select));
+  }
+  out->count_only = select && *select == "COUNT";
+  out->consistent = consistent.value_or(false);
+  out->capacity = capacity && *capacity != "NONE";
+  const bool any_expression = key_condition_present || filter || projection;
+  if (!any_expression && names_json != nullptr) {
+    return Invalid("ExpressionAttributeNames can only be specified when using expressions");
+  }
+  if (!any_expression && values_json != nullptr) {
+    return Invalid("ExpressionAttributeValues can only be specified when using expressions");
+  }
+  if (names_json != nullptr) {
+    out->names.emplace();
+    if (auto e = DecodeExpressionAttributeNames(*names_json, &*out->names)) return e;
+  }
+  if (values_json != nullptr) {
+    out->values.emplace();
+    if (auto e = DecodeExpressionAttributeValues(*values_json, &*out->values)) return e;
+  }
+  if (start != nullptr) {
+    out->exclusive_start_key.emplace();
+    if (auto e = DecodeKey(*start, &*out->exclusive_start_key)) return e;
+  }
+  if (filter) {
+    auto parsed =
+        expr::ConditionExpression::Parse(*filter, expr::ExpressionKind::kFilter, out->inputs());
+    if (!parsed.ok()) return Invalid(parsed.status().message());
+    out->filter = std::move(parsed).value();
+  }
+  if (projection) {
+    auto parsed = expr::ProjectionExpression::Parse(*projection, out->inputs());
+    if (!parsed.ok()) return Invalid(parsed.status().message());
+    out->projection = std::move(parsed).value();
+  }
+  return std::nullopt;
+}
+
+// One page of items from `range`: Limit and the 1 MB page apply to the items read, the filter
+// to what is returned. `accept` filters further (Scan segments, sort-key check).
+std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefinition& def,
+                                            TableStore::ItemRange range, bool forward,
+                                            ReadRequest& r,
+                                            const std::function<bool(const Item&)>& accept) {
+  if (r.exclusive_start_key) {
+    if (auto e = CheckKey(*r.exclusive_start_key, def.key)) {
+      return Invalid("The provided starting key is invalid: " + e->message);
+    }
+    const std::string start = TableStore::ItemKey(def, *r.exclusive_start_key);
+    if (forward) {
+      if (start + '\0' > range.lower) range.lower = start + '\0';
+    } else if (start < range.upper) {
+      range.upper = start;
+    }
+  }
+  JsonWriter w(4096);
+  w.StartObject();
+  if (!r.count_only) w.Key("Items").StartArray();
+  int64_t count = 0, scanned = 0;
+  size_t bytes = 0;
+  std::optional<Item> last_evaluated;
+  bool stopped_early = false;
+  Status s = tables->ScanItems(def.name, range, forward, [&](const Item& item) {
+    if (!accept(item)) return true;
+    if ((r.limit && scanned >= *r.limit) || bytes >= kPageBytes) {
+      stopped_early = true;
+      return false;
+    }
+    ++scanned;
+    bytes += table::ItemSizeBytes(item);
+    last_evaluated = KeyOf(item, def.key);
+    if (r.filter && !r.filter->Evaluate(item)) return true;
+    ++count;
+    if (!r.count_only) WriteAttributeMap(w, r.projection ? r.projection->Apply(item) : item);
+    return true;
+  });
+  if (!s.ok()) return ToApiError(s);
+  // Reaching the Limit exactly also reports where to go on, as DynamoDB does.
+  if (r.limit && scanned == *r.limit) stopped_early = true;
+  if (!r.count_only) w.EndArray();
+  w.Key("Count").Int(count);
+  w.Key("ScannedCount").Int(scanned);
+  if (stopped_early && last_evaluated) {
+    w.Key("LastEvaluatedKey");
+    WriteAttributeMap(w, *last_evaluated);
+  }
+  if (r.capacity) {
+    const double units = std::max<double>(1, static_cast<double>((bytes + 4095) / 4096));
+    w.Key("ConsumedCapacity").StartObject().Key("TableName").String(def.name);
+    w.Key("CapacityUnits").Double(r.consistent ? units : units / 2).EndObject();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+// Narrows a partition's range to a sort-key condition.
+void ApplySortCondition(const expr::SortKeyCondition& c, const std::string& partition_prefix,
+                        TableStore::ItemRange* range) {
+  auto at = [&](const table::AttributeValue& v) {
+    std::string k = partition_prefix;
+    table::AppendKeyValue(v, &k);
+    return k;
+  };
+  switch (c.op) {
+    case expr::SortKeyOperator::kEqual:
+      range->lower = at(c.value);
+      range->upper = table::PrefixSuccessor(at(c.value));
+      break;
+    case expr::SortKeyOperator::kLess:
+      range->upper = at(c.value);
+      break;
+    case expr::SortKeyOperator::kLessOrEqual:
+      range->upper = table::PrefixSuccessor(at(c.value));
+      break;
+    case expr::SortKeyOperator::kGreater:
+      range->lower = table::PrefixSuccessor(at(c.value));
+      break;
+    case expr::SortKeyOperator::kGreaterOrEqual:
+      range->lower = at(c.value);
+      break;
+    case expr::SortKeyOperator::kBetween:
+      range->lower = at(c.value);
+      range->upper = table::PrefixSuccessor(at(c.upper));
+      break;
+    case expr::SortKeyOperator::kBeginsWith: {
+      std::string k = partition_prefix;
+      table::AppendKeyPrefix(c.value.bytes(), &k);
+      range->lower = k;
+      range->upper = table::PrefixSuccessor(k);
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  auto table_name = req.String("TableName");
+  auto index = req.String("IndexName");
+  auto key_condition_text = req.String("KeyConditionExpression");
+  auto forward = req.Bool("ScanIndexForward");
+  if (auto e = req.error()) return reply(*e);
+  if (!table_name) return reply(NotNullMember("tableName"));
+  if (index) {
+    return reply(Invalid("eddy does not support secondary indexes yet (see "
+                         "docs/compat/dynamodb.md)"));
+  }
+  ReadRequest r;
+  if (auto e = ReadShared(req, key_condition_text.has_value(), &r)) return reply(*e);
+  if (!key_condition_text) {
+    return reply(Invalid("Either the KeyConditions or KeyConditionExpression parameter must be "
+                         "specified in the request."));
+  }
+  auto key_condition = expr::ConditionExpression::Parse(
+      *key_condition_text, expr::ExpressionKind::kKeyCondition, r.inputs());
+  if (!key_condition.ok()) return reply(Invalid(key_condition.status().message()));
+  Status unused = expr::CheckAllPlaceholdersUsed(r.names ? &*r.names : nullptr,
+                                                 r.values ? &*r.values : nullptr, r.usage);
+  if (!unused.ok()) return reply(Invalid(unused.message()));
+
+  auto def = tables_->GetTable(*table_name);
+  if (!def.ok()) return reply(ToApiError(def.status()));
+  expr::KeySchema schema;
+  schema.partition_key = def->key.partition.name;
+  schema.partition_key_type = def->key.partition.type;
+  if (def->key.sort) {
+    schema.sort_key = def->key.sort->name;
+    schema.sort_key_type = def->key.sort->type;
+  }
+  auto keys = expr::AnalyzeKeyCondition(*key_condition, schema);
+  if (!keys.ok()) return reply(Invalid(keys.status().message()));
+
+  TableStore::ItemRange range = TableStore::Partition(*def, keys->partition_value);
+  const std::string partition_prefix = range.lower;
+  if (keys->sort) ApplySortCondition(*keys->sort, partition_prefix, &range);
+  const auto& sort = keys->sort;
+  const std::string sort_name = schema.sort_key;
+  auto result = ReadPage(tables_, *def, std::move(range), forward.value_or(true), r,
+                         [&](const Item& item) {
+                           if (!sort) return true;
+                           auto it = item.find(sort_name);
+                           return it != item.end() && sort->Matches(it->second);
+                         });
+  if (auto* e = std::get_if<ApiError>(&result)) return reply(*e);
+  reply(std::move(std::get<std::string>(result)));
+}
+
+void DynamoDbApi::Scan(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  auto table_name = req.String("TableName");
+  auto index = req.String("IndexName");
+  auto segment = req.Integer("Segment");
+  auto total_segments = req.Integer("TotalSegments");
+  if (auto e = req.error()) return reply(*e);
+  if (!table_name) return reply(NotNullMember("tableName"));
+  if (index) {
+    return reply(Invalid("eddy does not support secondary indexes yet (see "
+                         "docs/compat/dynamodb.md)"));
+  }
+  if (total_segments && (*total_segments < 1 || *total_segments > 1000000)) {
+    return reply(Invalid(fmt::format(
+        "1 validation error detected: Value '{}' at 'totalSegments' failed to satisfy "
+        "constraint: Member must have value {} {}",
+        *total_segments, *total_segments < 1 ? "greater than or equal to" : "less than or equal to",
+        *total_segments < 1 ? 1 : 1000000)));
+  }
+  if (segment && (*segment < 0 || *segment > 999999)) {
+    return reply(Invalid(fmt::format(
+        "1 validation error detected: Value '{}' at 'segment' failed to satisfy constraint: "
+        "Member must have value {} {}",
+        *segment, *segment < 0 ? "greater than or equal to" : "less than or equal to",
+        *segment < 0 ? 0 : 999999)));
+  }
+  if (segment && !total_segments) {
+    return reply(Invalid("The TotalSegments parameter is required but was not present in the "
+                         "request when Segment parameter is present"));
+  }
+  if (total_segments && !segment) {
+    return reply(Invalid("The Segment parameter is required but was not present in the request "
+                         "when parameter TotalSegments is present"));
+  }
+  if (segment && *segment >= *total_segments) {
+    return reply(Invalid(fmt::format("The Segment parameter is zero-based and must be less than "
+                                     "parameter TotalSegments: Segment: {} is not less than "
+                                     "TotalSegments: {}",
+                                     *segment, *total_segments)));
+  }
+  ReadRequest r;
+  if (auto e = ReadShared(req, false, &r)) return reply(*e);
+  Status unused = expr::CheckAllPlaceholdersUsed(r.names ? &*r.names : nullptr,
+                                                 r.values ? &*r.values : nullptr, r.usage);
+  if (!unused.ok()) return reply(Invalid(unused.message()));
+  auto def = tables_->GetTable(*table_name);
+  if (!def.ok()) return reply(ToApiError(def.status()));
+
+  // Segments split the table by a stable hash of the partition key: every item belongs to
+  // exactly one segment, whatever the number of items.
+  const uint32_t segments = total_segments ? static_cast<uint32_t>(*total_segments) : 1;
+  const uint32_t mine = segment ? static_cast<uint32_t>(*segment) : 0;
+  const std::string partition_name = def->key.partition.name;
+  auto in_segment = [&](const Item& item) {
+    if (segments == 1) return true;
+    std::string encoded;
+    table::AppendKeyValue(item.at(partition_name), &encoded);
+    return crc32c::Value(encoded) % segments == mine;
+  };
+  auto result = ReadPage(tables_, *def, TableStore::WholeTable(*def), true, r, in_segment);
+  if (auto* e = std::get_if<ApiError>(&result)) return reply(*e);
+  reply(std::move(std::get<std::string>(result)));
+}
+
+}  // namespace eddy::api::dynamodb
