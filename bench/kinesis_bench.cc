@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bench/bench_record.h"
+#include "bench/bench_util.h"
 #include "bench/server_process.h"
 #include "eddy/base/uint128.h"
 #include "eddy/client/kinesis_client.h"
@@ -22,69 +23,7 @@ namespace eddy::bench {
 
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 using client::KinesisClient;
-
-uint64_t NowNs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
-          .count());
-}
-
-double SecondsSince(SteadyClock::time_point t) {
-  return std::chrono::duration<double>(SteadyClock::now() - t).count();
-}
-
-LatencySummary Summarize(std::vector<float>& v) {
-  LatencySummary s;
-  s.samples = v.size();
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  auto at = [&](double p) { return static_cast<double>(v[static_cast<size_t>(p * (v.size() - 1))]); };
-  s.p50_ms = at(0.50);
-  s.p99_ms = at(0.99);
-  s.p999_ms = at(0.999);
-  s.max_ms = v.back();
-  return s;
-}
-
-// Latency samples from many threads.
-class Samples {
- public:
-  void Add(std::vector<float>& mine) {
-    std::lock_guard lock(mu_);
-    all_.insert(all_.end(), mine.begin(), mine.end());
-    mine.clear();
-  }
-  LatencySummary Summary() {
-    std::lock_guard lock(mu_);
-    return Summarize(all_);
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<float> all_;
-};
-
-// The first error that stops the run.
-class FirstError {
- public:
-  void Set(std::string message) {
-    std::lock_guard lock(mu_);
-    if (message_.empty()) message_ = std::move(message);
-    set_.store(true);
-  }
-  bool set() const { return set_.load(); }
-  std::string Get() {
-    std::lock_guard lock(mu_);
-    return message_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string message_;
-  std::atomic<bool> set_{false};
-};
 
 // Hash keys are decimal numbers in 0 .. 2^128-1.
 UInt128 ParseHashKey(const std::string& s) { return ParseUInt128(s).value_or(0); }
@@ -173,13 +112,6 @@ struct Counters {
   std::atomic<uint64_t> splits{0};
   std::atomic<uint64_t> merges{0};
 };
-
-std::string SelfExecutable() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "eddy";
-  return std::string(buf, static_cast<size_t>(n));
-}
 
 // Splits the first open shard of `stream` at its hash-range midpoint, waits for ACTIVE, and
 // returns the parent's id (empty on failure, with `error` set).

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bench/bench_util.h"
 #include "eddy/base/result.h"
 
 namespace eddy::bench {
@@ -37,11 +38,6 @@ struct KinesisBenchOptions {
   bool drain_after = false;  // consumers start only when producers are done (measures draining)
   double drain_timeout_s = 60;  // how long consumers may take to read everything afterwards
   int poll_ms = 1;              // consumer pause after a round of GetRecords that read nothing
-};
-
-struct LatencySummary {
-  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
-  uint64_t samples = 0;
 };
 
 struct KinesisBenchReport {

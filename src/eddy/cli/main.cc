@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <string>
 
+#include "bench/dynamodb_bench.h"
 #include "bench/kinesis_bench.h"
 #include "bench/log_bench.h"
 #include "eddy/cli/log_commands.h"
+#include "eddy/cli/table_commands.h"
 #include "eddy/cli/stream_commands.h"
 #include "eddy/server/server.h"
 
@@ -176,11 +178,66 @@ int main(int argc, char** argv) {
     if (!report->clean()) throw CLI::RuntimeError(2);
   });
 
+  // eddy bench dynamodb
+  eddy::bench::DynamoDbBenchOptions db;
+  bool db_json = false;
+  auto* bench_dynamodb = bench->add_subcommand(
+      "dynamodb",
+      "PutItem, UpdateItem, GetItem and Query through the DynamoDB API (of eddy or any "
+      "compatible endpoint): operations/s and latencies per phase");
+  bench_dynamodb
+      ->add_option("--endpoint", db.endpoint,
+                   "Server to measure (default: start eddy serve on a free port for the run)");
+  bench_dynamodb->add_option("--region", db.region, "Region to sign for")->capture_default_str();
+  bench_dynamodb->add_option("--server-pid", db.server_pid,
+                             "With --endpoint: the server's pid, to report its memory");
+  bench_dynamodb
+      ->add_option("--durability", db.durability,
+                   "For the server started here: sync (acknowledge after fsync), interval, none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sync", "interval", "none"}));
+  bench_dynamodb->add_option("--data-dir", db.server_data_dir, "Data of the server started here")
+      ->capture_default_str();
+  bench_dynamodb->add_option("--clients", db.clients, "Client threads, one request in flight each")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  bench_dynamodb->add_option("--seconds", db.seconds, "Length of each phase")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  bench_dynamodb->add_option("--item-bytes", db.item_bytes, "Payload bytes per item")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 350000));
+  bench_dynamodb->add_option("--partitions", db.partitions, "Distinct partition keys")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  bench_dynamodb->add_option("--query-limit", db.query_limit, "Items per Query")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  bench_dynamodb->add_option("--phases", db.phases, "Phases in order: put update get query")
+      ->delimiter(',')
+      ->capture_default_str();
+  bench_dynamodb->add_flag("--json", db_json, "Print one JSON object instead of a table");
+  bench_dynamodb->callback([&] {
+    auto report = eddy::bench::RunDynamoDbBench(db);
+    if (!report.ok()) {
+      std::fprintf(stderr, "eddy bench dynamodb: %s\n", report.status().ToString().c_str());
+      throw CLI::RuntimeError(1);
+    }
+    std::fputs((db_json ? eddy::bench::FormatDynamoDbReportJson(*report) + "\n"
+                        : eddy::bench::FormatDynamoDbReport(*report))
+                   .c_str(),
+               stdout);
+    if (!report->clean()) throw CLI::RuntimeError(2);
+  });
+
   // eddy stream ...
   eddy::cli::AddStreamCommands(app);
 
   // eddy log ...
   eddy::cli::AddLogCommands(app);
+
+  // eddy table ...
+  eddy::cli::AddTableCommands(app);
 
   CLI11_PARSE(app, argc, argv);
   return serve_exit;

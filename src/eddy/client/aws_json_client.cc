@@ -10,6 +10,8 @@ namespace eddy::client {
 
 const ServiceInfo kKinesisService = {"kinesis", "kinesis", "Kinesis_20131202",
                                      "application/x-amz-json-1.1", "KINESIS"};
+const ServiceInfo kDynamoDbService = {"dynamodb", "dynamodb", "DynamoDB_20120810",
+                                      "application/x-amz-json-1.0", "DYNAMODB"};
 
 AwsError ParseErrorResponse(const http::HttpResponse& response) {
   AwsError error;

@@ -1,5 +1,7 @@
 #include "eddy/api/dynamodb/dynamodb_api.h"
 
+#include <set>
+
 namespace eddy::api::dynamodb {
 
 // Every DynamoDB operation eddy serves. Others answer UnknownOperationException.
@@ -45,16 +47,32 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
     reply(ApiError::UnknownOperation());
     return;
   }
-  // On a worker: parsing is cheap, but a durable write blocks until its commit is synced.
-  workers_->Submit([this, op = it->second, context, body = std::move(body),
-                    reply = std::move(reply)]() mutable {
-    auto parsed = JsonRequest::Parse(std::move(body));
+  auto run = [this, op = it->second](const RequestContext& ctx, std::string request_body,
+                                     ApiReply& answer) {
+    auto parsed = JsonRequest::Parse(std::move(request_body));
     if (auto* error = std::get_if<ApiError>(&parsed)) {
-      reply(std::move(*error));
+      answer(std::move(*error));
       return;
     }
-    (this->*op)(context, std::get<JsonRequest>(parsed), reply);
-  });
+    (this->*op)(ctx, std::get<JsonRequest>(parsed), answer);
+  };
+  // Reads run where the request arrived: a hand-off to another thread and back costs more
+  // than a read from RocksDB's memtable or cache. A write waits for its commit to be synced,
+  // so it runs on a worker, where enough of them in flight share one fsync.
+  if (IsRead(context.operation)) {
+    run(context, std::move(body), reply);
+    return;
+  }
+  workers_->Submit([run = std::move(run), context, body = std::move(body),
+                    reply = std::move(reply)]() mutable { run(context, std::move(body), reply); });
+}
+
+bool DynamoDbApi::IsRead(std::string_view operation) {
+  static const std::set<std::string_view> kReads = {
+      "GetItem",       "BatchGetItem", "TransactGetItems",    "Query",
+      "Scan",          "DescribeTable", "ListTables",         "ListTagsOfResource",
+      "DescribeLimits", "DescribeContinuousBackups"};
+  return kReads.count(operation) != 0;
 }
 
 std::string TableArn(const RequestContext& ctx, std::string_view table) {

@@ -28,7 +28,8 @@ struct DynamoDbApiOptions {
 // lists every operation; operations live in files by family: table_ops.cc, item_ops.cc,
 // query_ops.cc.
 //
-// Thread-safety: thread-safe; operations run on the worker pool and reply from it.
+// Thread-safety: thread-safe. Reads run on the calling (HTTP) thread; writes on the worker pool,
+// replying from it.
 class DynamoDbApi final : public AwsService {
  public:
   DynamoDbApi(table::TableStore* tables, Clock* clock, DynamoDbApiOptions options = {});
@@ -41,6 +42,8 @@ class DynamoDbApi final : public AwsService {
  private:
   using Operation = void (DynamoDbApi::*)(const RequestContext&, JsonRequest&, ApiReply&);
   static const std::map<std::string_view, Operation>& Registry();
+  // Operations that never write (they run on the calling thread instead of a worker).
+  static bool IsRead(std::string_view operation);
 
   // table_ops.cc
   void CreateTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);

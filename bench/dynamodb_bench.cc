@@ -1,0 +1,251 @@
+#include "bench/dynamodb_bench.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "bench/server_process.h"
+#include "eddy/client/aws_json_client.h"
+
+namespace eddy::bench {
+namespace {
+
+using client::AwsJsonClient;
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out;
+}
+
+// One operation of a phase, by client thread and operation number. Returns an error message
+// (empty: success).
+using Operation = std::function<std::string(int client, uint64_t n, std::mt19937_64& rng)>;
+
+DynamoDbPhaseReport RunPhase(const std::string& name, int clients, double seconds,
+                             const Operation& op) {
+  DynamoDbPhaseReport report;
+  report.name = name;
+  Samples samples;
+  FirstError first_error;
+  std::atomic<uint64_t> operations{0}, errors{0};
+  const auto start = SteadyClock::now();
+  const auto deadline = start + std::chrono::duration_cast<SteadyClock::duration>(
+                                    std::chrono::duration<double>(seconds));
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      std::mt19937_64 rng(static_cast<uint64_t>(c) * 7919 + 1);
+      std::vector<float> latencies;
+      for (uint64_t n = 0; SteadyClock::now() < deadline; ++n) {
+        const auto t0 = SteadyClock::now();
+        std::string error = op(c, n, rng);
+        latencies.push_back(
+            std::chrono::duration<float, std::milli>(SteadyClock::now() - t0).count());
+        operations.fetch_add(1, std::memory_order_relaxed);
+        if (!error.empty()) {
+          errors.fetch_add(1, std::memory_order_relaxed);
+          first_error.Set(std::move(error));
+        }
+      }
+      samples.Add(latencies);
+    });
+  }
+  for (auto& t : threads) t.join();
+  report.seconds = SecondsSince(start);
+  report.operations = operations.load();
+  report.errors = errors.load();
+  report.ops_per_s = static_cast<double>(report.operations) / report.seconds;
+  report.latency = samples.Summary();
+  report.first_error = first_error.Get();
+  return report;
+}
+
+}  // namespace
+
+bool DynamoDbBenchReport::clean() const {
+  for (const auto& p : phases) {
+    if (p.errors > 0) return false;
+  }
+  return true;
+}
+
+Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options) {
+  if (options.clients < 1 || options.clients > 1024 || options.seconds <= 0 ||
+      options.partitions < 1 || options.partitions > 1'000'000 || options.item_bytes > 350'000 ||
+      options.query_limit < 1) {
+    return Status::InvalidArgument(
+        "clients 1..1024, seconds > 0, partitions 1..1000000, item bytes at most 350000, query "
+        "limit >= 1");
+  }
+  for (const auto& phase : options.phases) {
+    if (phase != "put" && phase != "update" && phase != "get" && phase != "query") {
+      return Status::InvalidArgument("unknown phase '" + phase + "' (put, update, get, query)");
+    }
+  }
+  std::unique_ptr<ServerProcess> own_server;
+  std::string endpoint = options.endpoint;
+  pid_t server_pid = options.server_pid;
+  if (endpoint.empty()) {
+    const std::string binary =
+        options.eddy_binary.empty() ? SelfExecutable() : options.eddy_binary;
+    EDDY_ASSIGN_OR_RETURN(own_server,
+                          ServerProcess::Start(binary, options.server_data_dir,
+                                               {"--durability", options.durability}));
+    endpoint = own_server->endpoint();
+    server_pid = own_server->pid();
+  }
+  client::ClientConfig config;
+  config.endpoint = endpoint;
+  config.region = options.region;
+  config.fallback_credentials = auth::Credentials{"eddy-bench", "eddy-bench", ""};
+  config.retry.max_attempts = 10;
+  config.http.max_idle_connections = static_cast<size_t>(options.clients + 4);
+  EDDY_ASSIGN_OR_RETURN(auto ddb, AwsJsonClient::Create(client::kDynamoDbService, config));
+
+  const std::string table = fmt::format(
+      "eddy-bench-{}-{}", ::getpid(),
+      std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
+  auto created = ddb->Call(
+      "CreateTable",
+      fmt::format(R"({{"TableName":"{}","BillingMode":"PAY_PER_REQUEST",)"
+                  R"("AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}},)"
+                  R"({{"AttributeName":"sk","AttributeType":"N"}}],)"
+                  R"("KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}},)"
+                  R"({{"AttributeName":"sk","KeyType":"RANGE"}}]}})",
+                  table));
+  if (!created.ok()) return Status::Unavailable("CreateTable: " + created.error().ToString());
+  // Peers report CREATING for a while: wait for ACTIVE.
+  for (int i = 0; i < 600; ++i) {
+    auto described = ddb->Call("DescribeTable", fmt::format(R"({{"TableName":"{}"}})", table));
+    if (described.ok() && described->find("\"ACTIVE\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  const std::string payload(options.item_bytes, 'x');
+  const auto partition = [&](uint64_t k) { return k % static_cast<uint64_t>(options.partitions); };
+  // Items are numbered per client: client c's n-th item is pk = p<(c*2^32+n) % partitions>,
+  // sk = c*2^32+n. `written[c]` counts the items client c has put.
+  std::vector<std::atomic<uint64_t>> written(static_cast<size_t>(options.clients));
+  auto item_id = [](int c, uint64_t n) { return (static_cast<uint64_t>(c) << 32) + n; };
+  auto key_json = [&](uint64_t id) {
+    return fmt::format(R"({{"pk":{{"S":"p{}"}},"sk":{{"N":"{}"}}}})", partition(id), id);
+  };
+  // A random item some client has written (nullopt: none yet).
+  auto random_written = [&](std::mt19937_64& rng) -> std::optional<uint64_t> {
+    const int c = static_cast<int>(rng() % static_cast<uint64_t>(options.clients));
+    const uint64_t count = written[static_cast<size_t>(c)].load(std::memory_order_relaxed);
+    if (count == 0) return std::nullopt;
+    return item_id(c, rng() % count);
+  };
+
+  DynamoDbBenchReport report;
+  report.options = options;
+  report.endpoint = endpoint;
+  for (const auto& phase : options.phases) {
+    Operation op;
+    if (phase == "put") {
+      op = [&](int c, uint64_t, std::mt19937_64&) -> std::string {
+        const uint64_t n = written[static_cast<size_t>(c)].load(std::memory_order_relaxed);
+        const uint64_t id = item_id(c, n);
+        auto r = ddb->Call(
+            "PutItem",
+            fmt::format(R"({{"TableName":"{}","Item":{{"pk":{{"S":"p{}"}},"sk":{{"N":"{}"}},)"
+                        R"("n":{{"N":"0"}},"payload":{{"S":"{}"}}}}}})",
+                        table, partition(id), id, payload));
+        if (!r.ok()) return "PutItem: " + r.error().ToString();
+        written[static_cast<size_t>(c)].store(n + 1, std::memory_order_relaxed);
+        return "";
+      };
+    } else if (phase == "update") {
+      op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
+        auto id = random_written(rng);
+        if (!id) return "update: no items (run the put phase first)";
+        auto r = ddb->Call(
+            "UpdateItem",
+            fmt::format(R"({{"TableName":"{}","Key":{},"UpdateExpression":"ADD n :one",)"
+                        R"("ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}})",
+                        table, key_json(*id)));
+        return r.ok() ? "" : "UpdateItem: " + r.error().ToString();
+      };
+    } else if (phase == "get") {
+      op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
+        auto id = random_written(rng);
+        if (!id) return "get: no items (run the put phase first)";
+        auto r = ddb->Call("GetItem", fmt::format(R"({{"TableName":"{}","Key":{}}})", table,
+                                                   key_json(*id)));
+        if (!r.ok()) return "GetItem: " + r.error().ToString();
+        if (r->find("\"Item\"") == std::string::npos) {
+          return fmt::format("GetItem: item {} missing", *id);
+        }
+        return "";
+      };
+    } else {
+      op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
+        auto r = ddb->Call(
+            "Query",
+            fmt::format(R"({{"TableName":"{}","KeyConditionExpression":"pk = :p",)"
+                        R"("ExpressionAttributeValues":{{":p":{{"S":"p{}"}}}},"Limit":{}}})",
+                        table, partition(rng()), options.query_limit));
+        return r.ok() ? "" : "Query: " + r.error().ToString();
+      };
+    }
+    report.phases.push_back(RunPhase(phase, options.clients, options.seconds, op));
+  }
+  if (server_pid > 0) {
+    const auto memory = ReadProcessMemory(server_pid);
+    report.server_rss_bytes = memory.rss_bytes;
+    report.server_peak_rss_bytes = memory.peak_rss_bytes;
+  }
+  (void)ddb->Call("DeleteTable", fmt::format(R"({{"TableName":"{}"}})", table));
+  return report;
+}
+
+std::string FormatDynamoDbReport(const DynamoDbBenchReport& r) {
+  const auto& o = r.options;
+  std::string out = fmt::format(
+      "eddy bench dynamodb: {}\n  {} clients, {:.0f} s per phase, {} B payload, {} partitions\n"
+      "  {:<8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
+      r.endpoint, o.clients, o.seconds, o.item_bytes, o.partitions, "phase", "ops/s", "p50 ms",
+      "p99 ms", "p999 ms", "max ms", "errors");
+  for (const auto& p : r.phases) {
+    out += fmt::format("  {:<8} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8}\n", p.name,
+                       p.ops_per_s, p.latency.p50_ms, p.latency.p99_ms, p.latency.p999_ms,
+                       p.latency.max_ms, p.errors);
+  }
+  if (r.server_rss_bytes > 0) {
+    out += fmt::format("  server RSS {:.1f} MiB (peak {:.1f} MiB)\n",
+                       static_cast<double>(r.server_rss_bytes) / (1 << 20),
+                       static_cast<double>(r.server_peak_rss_bytes) / (1 << 20));
+  }
+  for (const auto& p : r.phases) {
+    if (!p.first_error.empty()) out += "  ERROR (" + p.name + "): " + p.first_error + "\n";
+  }
+  return out;
+}
+
+std::string FormatDynamoDbReportJson(const DynamoDbBenchReport& r) {
+  const auto& o = r.options;
+  std::string phases;
+  for (const auto& p : r.phases) {
+    if (!phases.empty()) phases += ',';
+    phases += fmt::format(
+        R"({{"phase":"{}","operations":{},"errors":{},"seconds":{:.3f},"ops_per_s":{:.1f},)"
+        R"("p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"max_ms":{:.3f},"first_error":"{}"}})",
+        p.name, p.operations, p.errors, p.seconds, p.ops_per_s, p.latency.p50_ms,
+        p.latency.p99_ms, p.latency.p999_ms, p.latency.max_ms, JsonEscape(p.first_error));
+  }
+  return fmt::format(
+      R"({{"endpoint":"{}","clients":{},"seconds_per_phase":{:.3f},"item_bytes":{},)"
+      R"("partitions":{},"phases":[{}],"server_rss_bytes":{},"server_peak_rss_bytes":{}}})",
+      JsonEscape(r.endpoint), o.clients, o.seconds, o.item_bytes, o.partitions, phases,
+      r.server_rss_bytes, r.server_peak_rss_bytes);
+}
+
+}  // namespace eddy::bench

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/bench_util.h"
+#include "eddy/base/result.h"
+
+namespace eddy::bench {
+
+// `eddy bench dynamodb`: `clients` threads drive one phase after another against a fresh
+// table (partition key pk S, sort key sk N) through the DynamoDB API of any endpoint:
+//   put     PutItem of new items (durable when acknowledged on eddy)
+//   update  UpdateItem ADD of a counter on items the put phase wrote
+//   get     GetItem of items the put phase wrote (a missing item is an error)
+//   query   Query of one partition, `query_limit` items
+// and reports each phase's operations/s and latency percentiles.
+struct DynamoDbBenchOptions {
+  // Empty: start `eddy serve` as a child process (free loopback port, `server_data_dir`,
+  // `durability`) and stop it afterwards.
+  std::string endpoint;
+  std::string region = "us-east-1";
+  pid_t server_pid = 0;  // with `endpoint`: the server's pid, to report its memory
+  std::string durability = "sync";
+  std::string server_data_dir = "eddy-data/bench-dynamodb";
+  std::string eddy_binary;  // empty: this executable
+
+  int clients = 16;
+  double seconds = 5;        // per phase
+  size_t item_bytes = 200;   // payload attribute size
+  int partitions = 100;      // distinct partition keys
+  int query_limit = 10;
+  std::vector<std::string> phases = {"put", "update", "get", "query"};
+};
+
+struct DynamoDbPhaseReport {
+  std::string name;
+  uint64_t operations = 0;
+  uint64_t errors = 0;
+  double seconds = 0;
+  double ops_per_s = 0;
+  LatencySummary latency;
+  std::string first_error;
+};
+
+struct DynamoDbBenchReport {
+  DynamoDbBenchOptions options;
+  std::string endpoint;
+  std::vector<DynamoDbPhaseReport> phases;
+  uint64_t server_rss_bytes = 0, server_peak_rss_bytes = 0;  // 0: unknown
+
+  bool clean() const;  // no phase had an error
+};
+
+Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options);
+
+std::string FormatDynamoDbReport(const DynamoDbBenchReport& report);
+std::string FormatDynamoDbReportJson(const DynamoDbBenchReport& report);
+
+}  // namespace eddy::bench
