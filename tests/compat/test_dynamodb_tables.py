@@ -4,6 +4,7 @@ items surviving a restart."""
 import decimal
 import itertools
 import json
+import time
 
 import boto3
 import botocore.config
@@ -537,3 +538,35 @@ def test_transactions_commit_whole_or_cancel_with_ordered_reasons(ddb, table_nam
         {"Delete": {"TableName": table_name, "Key": {"pk": {"S": "x"}}}}])
     assert (code, message) == ("ValidationException", "Transaction request cannot include "
                                "multiple operations on one item")
+
+
+def test_time_to_live(fresh_server, table_name):
+    fresh_server.extra_args = ["--ttl-interval-ms", "100"]
+    fresh_server.start()
+    ddb = fresh_server.client("dynamodb")
+    create(ddb, table_name)
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "DISABLED"}
+    spec = {"Enabled": True, "AttributeName": "expires_at"}
+    assert ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=spec)[
+        "TimeToLiveSpecification"] == spec
+    code, message = error_of(ddb.update_time_to_live, TableName=table_name,
+                             TimeToLiveSpecification=spec)
+    assert (code, message) == ("ValidationException", "TimeToLive is already enabled")
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+    now = int(time.time())
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "old"},
+                                             "expires_at": {"N": str(now - 60)}})
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "new"},
+                                             "expires_at": {"N": str(now + 3600)}})
+    deadline = time.time() + 10
+    while time.time() < deadline and "Item" in ddb.get_item(TableName=table_name,
+                                                            Key={"pk": {"S": "old"}}):
+        time.sleep(0.1)
+    assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "old"}})
+    assert "Item" in ddb.get_item(TableName=table_name, Key={"pk": {"S": "new"}})
+    ddb.update_time_to_live(TableName=table_name,
+                            TimeToLiveSpecification=dict(spec, Enabled=False))
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"][
+        "TimeToLiveStatus"] == "DISABLED"

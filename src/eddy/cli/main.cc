@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   serve->add_flag("--throttle", serve_options.throttle,
                   "Enforce AWS's per-shard limits (writes 1 MiB/s and 1,000 records/s, reads 5 "
                   "calls/s and 2 MiB/s) with ProvisionedThroughputExceededException");
+  serve->add_option("--ttl-interval-ms", serve_options.ttl_interval_ms,
+                    "Pause between passes that delete expired items of TTL tables")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600000));
   serve->add_option("--http-threads", serve_options.http_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

@@ -17,6 +17,7 @@ struct ServerOptions {
   int http_threads = 2;
   int shard_limit = 1000;
   bool throttle = false;  // AWS's per-shard throughput limits
+  int ttl_interval_ms = 1000;  // pause between passes of the TTL sweeper
 };
 
 // The composition root: builds the stream service, the APIs and the HTTP server in order, and

@@ -136,6 +136,8 @@ std::string EncodeTableDefinition(const TableDefinition& t) {
     tags.push_back(AttributeValue::List({Str(k), Str(v)}));
   }
   m.emplace("tags", AttributeValue::List(std::move(tags)));
+  m.emplace("ttl_enabled", AttributeValue::Bool(t.ttl_enabled));
+  m.emplace("ttl_attribute", Str(t.ttl_attribute));
   return EncodeItem(m);
 }
 
@@ -153,6 +155,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
   f.ReadInt("wcu", &t.write_capacity);
   f.Read("deletion_protection", &t.deletion_protection);
   f.Read("table_class", &t.table_class);
+  f.Read("ttl_enabled", &t.ttl_enabled);
+  f.Read("ttl_attribute", &t.ttl_attribute);
   EDDY_RETURN_IF_ERROR(f.status());
   if (version != kFormatVersion) {
     return Status::Corruption("table definition: unknown format version " + std::to_string(version));

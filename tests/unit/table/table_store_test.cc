@@ -9,6 +9,7 @@
 
 #include "eddy/table/change_record.h"
 #include "eddy/table/table_definition.h"
+#include "eddy/table/ttl_sweeper.h"
 
 namespace eddy::table {
 namespace {
@@ -73,6 +74,8 @@ TEST(TableDefinitionTest, RoundTripsEveryField) {
   t.write_capacity = 6;
   t.deletion_protection = true;
   t.tags = {{"team", "core"}, {"env", ""}};
+  t.ttl_enabled = true;
+  t.ttl_attribute = "expires_at";
   IndexDefinition gsi;
   gsi.name = "by-status";
   gsi.id = 1;
@@ -332,6 +335,47 @@ TEST_F(TableStoreTest, ConcurrentWritersKeepPerItemOrderAndOneChangeEach) {
     last[pk] = n;
   }
   for (const auto& [pk, n] : last) EXPECT_EQ(n, 2 * kWrites) << pk;
+}
+
+TEST_F(TableStoreTest, TtlSweeperDeletesExpiredItemsAsTheTtlService) {
+  TableDefinition t = Orders();
+  t.ttl_enabled = true;
+  t.ttl_attribute = "expires";
+  ASSERT_TRUE(store_->CreateTable(t).ok());
+  const int64_t now = clock_.NowMillis() / 1000;
+  auto put = [&](const char* pk, std::optional<std::string> expires) {
+    Item item{{"pk", S(pk)}, {"sk", N("1")}};
+    if (expires) item["expires"] = N(*expires);
+    ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  };
+  put("past", std::to_string(now - 10));
+  put("now-fraction", std::to_string(now - 1) + ".5");
+  put("future", std::to_string(now + 3600));
+  put("ancient", std::to_string(now - 6LL * 365 * 24 * 3600));  // over five years: ignored
+  put("none", std::nullopt);
+  Item text{{"pk", S("text")}, {"sk", N("1")}, {"expires", S("0")}};  // not a number: ignored
+  ASSERT_TRUE(store_->Write("orders", text, PutMutation(text)).ok());
+
+  TtlSweeper sweeper(store_.get(), &clock_);
+  auto deleted = sweeper.SweepOnce();
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 2u);
+  for (const char* gone : {"past", "now-fraction"}) {
+    EXPECT_FALSE(store_->GetItem("orders", Item{{"pk", S(gone)}, {"sk", N("1")}})->has_value());
+  }
+  for (const char* kept : {"future", "ancient", "none", "text"}) {
+    EXPECT_TRUE(store_->GetItem("orders", Item{{"pk", S(kept)}, {"sk", N("1")}})->has_value())
+        << kept;
+  }
+  auto changes = store_->ReadChanges("orders", 6, 10);
+  ASSERT_EQ(changes->size(), 2u);
+  for (const auto& c : *changes) {
+    EXPECT_EQ(c.event, ChangeEvent::kRemove);
+    EXPECT_EQ(c.origin, ChangeOrigin::kTimeToLive);
+  }
+  clock_.AdvanceMillis(7200 * 1000);
+  EXPECT_EQ(*sweeper.SweepOnce(), 1u);  // "future" is past now
+  EXPECT_EQ(*sweeper.SweepOnce(), 0u);
 }
 
 }  // namespace

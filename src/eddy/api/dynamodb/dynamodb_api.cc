@@ -18,6 +18,8 @@ const std::map<std::string_view, DynamoDbApi::Operation>& DynamoDbApi::Registry(
       {"TagResource", &DynamoDbApi::TagResource},
       {"UntagResource", &DynamoDbApi::UntagResource},
       {"ListTagsOfResource", &DynamoDbApi::ListTagsOfResource},
+      {"UpdateTimeToLive", &DynamoDbApi::UpdateTimeToLive},
+      {"DescribeTimeToLive", &DynamoDbApi::DescribeTimeToLive},
       // items
       {"GetItem", &DynamoDbApi::GetItem},
       {"PutItem", &DynamoDbApi::PutItem},
@@ -71,7 +73,7 @@ bool DynamoDbApi::IsRead(std::string_view operation) {
   static const std::set<std::string_view> kReads = {
       "GetItem",       "BatchGetItem", "TransactGetItems",    "Query",
       "Scan",          "DescribeTable", "ListTables",         "ListTagsOfResource",
-      "DescribeLimits", "DescribeContinuousBackups"};
+      "DescribeLimits", "DescribeContinuousBackups", "DescribeTimeToLive"};
   return kReads.count(operation) != 0;
 }
 

@@ -57,6 +57,8 @@ class DynamoDbApi final : public AwsService {
   void TagResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void UntagResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void ListTagsOfResource(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void UpdateTimeToLive(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
+  void DescribeTimeToLive(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   // item_ops.cc
   void GetItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
   void PutItem(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);

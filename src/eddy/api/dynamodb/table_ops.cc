@@ -137,6 +137,12 @@ std::string TableDescriptionResponse(std::string_view member, const RequestConte
   return w.Take();
 }
 
+ApiError NotNullValue(std::string_view member) {
+  return ApiError::Validation("1 validation error detected: Value null at '" +
+                              std::string(member) +
+                              "' failed to satisfy constraint: Member must not be null");
+}
+
 ApiError TableNotFound(std::string_view name) {
   return ApiError::ResourceNotFound("Requested resource not found: Table: " + std::string(name) +
                                     " not found");
@@ -623,6 +629,77 @@ void DynamoDbApi::ListTagsOfResource(const RequestContext&, JsonRequest& req, Ap
     w.StartObject().Key("Key").String(k).Key("Value").String(v).EndObject();
   }
   w.EndArray().EndObject();
+  reply(w.Take());
+}
+
+}  // namespace eddy::api::dynamodb
+
+namespace eddy::api::dynamodb {
+
+void DynamoDbApi::UpdateTimeToLive(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  auto name = req.String("TableName");
+  const auto* spec = req.Object("TimeToLiveSpecification");
+  if (auto e = req.error()) return reply(*e);
+  ValidationErrors errors;
+  CheckTableName(name, "tableName", errors);
+  if (spec == nullptr) {
+    errors.Add("null", "timeToLiveSpecification", "Member must not be null");
+  }
+  if (!errors.empty()) return reply(errors.ToError());
+  auto enabled = req.Bool(*spec, "Enabled");
+  auto attribute = req.String(*spec, "AttributeName");
+  if (auto e = req.error()) return reply(*e);
+  if (!enabled) return reply(NotNullValue("timeToLiveSpecification.enabled"));
+  if (!attribute) return reply(NotNullValue("timeToLiveSpecification.attributeName"));
+  if (attribute->empty() || attribute->size() > 255) {
+    return reply(ApiError::Validation(
+        "1 validation error detected: Value '" + std::string(*attribute) +
+        "' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member "
+        "must have length between 1 and 255"));
+  }
+  std::optional<ApiError> problem;
+  auto updated = tables_->UpdateTable(*name, [&](TableDefinition* def) {
+    if (*enabled && def->ttl_enabled) {
+      problem = ApiError::Validation("TimeToLive is already enabled");
+    } else if (!*enabled && !def->ttl_enabled) {
+      problem = ApiError::Validation("TimeToLive is already disabled");
+    } else if (!*enabled && def->ttl_attribute != *attribute) {
+      problem = ApiError::Validation(
+          "TimeToLive is active on a different AttributeName: current AttributeName is " +
+          def->ttl_attribute);
+    }
+    if (problem) return Status::InvalidArgument(problem->message);
+    def->ttl_enabled = *enabled;
+    def->ttl_attribute = std::string(*attribute);
+    return Status::Ok();
+  });
+  if (problem) return reply(*problem);
+  if (!updated.ok()) {
+    if (updated.status().code() == Status::Code::kNotFound) {
+      return reply(ApiError::ResourceNotFound("Requested resource not found"));
+    }
+    return reply(ToApiError(updated.status()));
+  }
+  JsonWriter w(128);
+  w.StartObject().Key("TimeToLiveSpecification").StartObject();
+  w.Key("Enabled").Bool(*enabled).Key("AttributeName").String(*attribute);
+  w.EndObject().EndObject();
+  reply(w.Take());
+}
+
+void DynamoDbApi::DescribeTimeToLive(const RequestContext&, JsonRequest& req, ApiReply& reply) {
+  auto name = req.String("TableName");
+  if (auto e = req.error()) return reply(*e);
+  ValidationErrors errors;
+  CheckTableName(name, "tableName", errors);
+  if (!errors.empty()) return reply(errors.ToError());
+  auto def = tables_->GetTable(*name);
+  if (!def.ok()) return reply(ApiError::ResourceNotFound("Requested resource not found"));
+  JsonWriter w(128);
+  w.StartObject().Key("TimeToLiveDescription").StartObject();
+  w.Key("TimeToLiveStatus").String(def->ttl_enabled ? "ENABLED" : "DISABLED");
+  if (def->ttl_enabled) w.Key("AttributeName").String(def->ttl_attribute);
+  w.EndObject().EndObject();
   reply(w.Take());
 }
 

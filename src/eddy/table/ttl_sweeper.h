@@ -1,0 +1,57 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "eddy/base/clock.h"
+#include "eddy/base/result.h"
+#include "eddy/table/table_store.h"
+
+namespace eddy::table {
+
+struct TtlSweeperOptions {
+  int interval_ms = 1000;                // pause between passes
+  size_t max_deletes_per_pass = 10000;   // per table, to bound a pass's memory and time
+};
+
+// Deletes expired items of tables with time to live enabled, as DynamoDB's TTL does: an item
+// expires when its TTL attribute is a number of epoch seconds at or before now, and not more
+// than five years before now (DynamoDB ignores such old values). Each deletion is an ordinary
+// write with origin kTimeToLive, so its change record is a REMOVE from the TTL service. An
+// item rewritten with a later time before its deletion commits is kept (the check is repeated
+// under the item's lock).
+//
+// Each pass reads the whole of each TTL-enabled table; see docs/compat/dynamodb.md.
+//
+// Thread-safety: Start/Stop from one thread; SweepOnce from any.
+class TtlSweeper {
+ public:
+  TtlSweeper(TableStore* store, Clock* clock, TtlSweeperOptions options = {})
+      : store_(store), clock_(clock), options_(options) {}
+  ~TtlSweeper() { Stop(); }
+  TtlSweeper(const TtlSweeper&) = delete;
+  TtlSweeper& operator=(const TtlSweeper&) = delete;
+
+  // Runs passes on a thread of its own until Stop().
+  void Start();
+  void Stop();
+
+  // One pass over every TTL-enabled table. Returns the number of items deleted.
+  Result<uint64_t> SweepOnce();
+
+ private:
+  TableStore* const store_;
+  Clock* const clock_;
+  const TtlSweeperOptions options_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Whether `item` has expired at `now_seconds` by `attribute` (the rule above).
+bool IsExpired(const Item& item, const std::string& attribute, int64_t now_seconds);
+
+}  // namespace eddy::table
