@@ -11,7 +11,8 @@ help:
 	@echo "make crash            only the crash tests (EDDY_CRASH_KILLS=N to change the kill count)"
 	@echo "make bench            the shard-log and Kinesis API benchmarks recorded in docs/BENCHMARKS.md"
 	@echo "make peers            the same Kinesis workload against eddy, moto, kinesalite, kinesis-local"
-	@echo "make fuzz             libFuzzer on the Kinesis request codec for FUZZ_SECONDS (clang)"
+	@echo "make fuzz             libFuzzer on the Kinesis request codec, the DynamoDB value codec and"
+	@echo "                      the expression parsers, FUZZ_SECONDS each (clang)"
 	@echo "make format | tidy    clang-format the sources | clang-tidy them"
 	@echo "make clean            remove build/"
 
@@ -41,19 +42,23 @@ bench: build
 	$(EDDY) bench kinesis --seconds 10 --drain-after
 	$(EDDY) bench kinesis --seconds 10 --rate 1000 --batch 10 --producers 2 --consumers 2 --poll-ms 0
 	$(EDDY) bench kinesis --seconds 12 --reshard
+	$(EDDY) bench dynamodb --seconds 5 --clients 16
 
 peers: build
 	bench/peers.sh --seconds 10
 
 FUZZ_SECONDS ?= 60
+FUZZERS := kinesis_request_fuzzer attribute_json_fuzzer table_expression_fuzzer
 fuzz: build
-	build/release/tests/fuzz/kinesis_request_fuzzer --write-seeds build/fuzz/corpus
 	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DEDDY_FUZZ=ON -DEDDY_SANITIZE=address,undefined >/dev/null
-	cmake --build build/fuzz --target kinesis_request_fuzzer -j $(JOBS)
-	UBSAN_OPTIONS=suppressions=tests/fuzz/ubsan.supp:halt_on_error=1:print_stacktrace=1 \
-	  build/fuzz/tests/fuzz/kinesis_request_fuzzer -max_total_time=$(FUZZ_SECONDS) \
-	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
+	cmake --build build/fuzz --target $(FUZZERS) -j $(JOBS)
+	set -e; for f in $(FUZZERS); do \
+	  build/release/tests/fuzz/$$f --write-seeds build/fuzz/corpus-$$f; \
+	  UBSAN_OPTIONS=suppressions=tests/fuzz/ubsan.supp:halt_on_error=1:print_stacktrace=1 \
+	    build/fuzz/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=build/fuzz/$$f- build/fuzz/corpus-$$f; \
+	done
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs one `eddy bench kinesis` workload against eddy and the Kinesis emulators a team would
 # otherwise pick — the moto server, kinesalite and kinesis-local (kinesis-mock) — one after
-# another, and prints one table with each one's figures and eddy's ratio to it.
+# another, and prints one table with each one's figures and eddy's ratio to it. With
+# `dynamodb` first, runs `eddy bench dynamodb` against eddy, the moto server and dynalite.
 #
 #   bench/peers.sh [eddy bench kinesis options...]     e.g. bench/peers.sh --seconds 10
+#   bench/peers.sh dynamodb [eddy bench dynamodb options...]   e.g. ... dynamodb --seconds 5
 #
 # Defaults to the issue's workload: 1 stream x 4 shards, 1 KiB records, PutRecords of 500, 4
 # producers, 2 consumers, 10 s. eddy runs with durable acknowledgements (fdatasync); the peers
@@ -15,9 +17,20 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 eddy=${EDDY:-$root/build/release/src/eddy/cli/eddy}
-peers=${PEERS:-"eddy moto kinesalite kinesis-local"}
+service=kinesis
+if [ "${1:-}" = dynamodb ] || [ "${1:-}" = kinesis ]; then
+  service=$1
+  shift
+fi
+if [ "$service" = dynamodb ]; then
+  peers=${PEERS:-"eddy moto dynalite"}
+else
+  peers=${PEERS:-"eddy moto kinesalite kinesis-local"}
+fi
 args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(--seconds 10)
+if [ ${#args[@]} -eq 0 ]; then
+  if [ "$service" = dynamodb ]; then args=(--seconds 5); else args=(--seconds 10); fi
+fi
 
 [ -x "$eddy" ] || { echo "peers.sh: build eddy first (make build)" >&2; exit 2; }
 work=$(mktemp -d /tmp/eddy-peers.XXXXXX)
@@ -46,10 +59,12 @@ need_node() {
   if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
     "$root/scripts/install-deps.sh" --peers >&2
   fi
-  if [ ! -d "$work/npm/node_modules/kinesalite" ]; then
-    echo "peers.sh: installing kinesalite and kinesis-local from npm into $work/npm" >&2
+  local wanted=(kinesalite kinesis-local)
+  [ "$service" = dynamodb ] && wanted=(dynalite)
+  if [ ! -d "$work/npm/node_modules/${wanted[0]}" ]; then
+    echo "peers.sh: installing ${wanted[*]} from npm into $work/npm" >&2
     mkdir -p "$work/npm"
-    (cd "$work/npm" && npm install --silent --no-audit --no-fund kinesalite kinesis-local >&2)
+    (cd "$work/npm" && npm install --silent --no-audit --no-fund "${wanted[@]}" >&2)
   fi
 }
 
@@ -60,7 +75,7 @@ run_bench() {  # name endpoint pid
   local name=$1 endpoint=$2 pid=$3 out
   echo "peers.sh: $name at $endpoint" >&2
   set +e
-  out=$("$eddy" bench kinesis --endpoint "$endpoint" --server-pid "$pid" "${args[@]}" --json)
+  out=$("$eddy" bench "$service" --endpoint "$endpoint" --server-pid "$pid" "${args[@]}" --json)
   local rc=$?
   set -e
   if [ -z "$out" ]; then
@@ -108,6 +123,11 @@ for peer in $peers; do
       start_and_run kinesalite "$port" node -e \
         "require('$work/npm/node_modules/kinesalite')({createStreamMs: 50, deleteStreamMs: 50, updateStreamMs: 50}).listen($port, '127.0.0.1')"
       ;;
+    dynalite)
+      need_node
+      start_and_run dynalite "$port" node -e \
+        "require('$work/npm/node_modules/dynalite')({createTableMs: 50, deleteTableMs: 50, updateTableMs: 50}).listen($port, '127.0.0.1')"
+      ;;
     kinesis-local)
       need_node
       tls_port=$(free_port)
@@ -121,6 +141,33 @@ for peer in $peers; do
     *) echo "peers.sh: unknown peer '$peer'" >&2 ;;
   esac
 done
+
+if [ "$service" = dynamodb ]; then
+python3 - "$results" <<'EOF'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+def phases(r):
+    return {p["phase"]: p for p in r.get("phases", [])}
+eddy = next((phases(r) for r in rows if r.get("peer") == "eddy" and r.get("phases")), {})
+print()
+w = "{:<10}{:<8}{:>12}{:>11}{:>11}{:>8}{:>10}"
+print(w.format("server", "phase", "ops/s", "p50", "p99", "errors", "eddy ×"))
+for r in rows:
+    if not r.get("phases"):
+        print("{:<10}{}".format(r["peer"], r.get("error", "no result")))
+        continue
+    for name, p in phases(r).items():
+        ratio = "-"
+        if name in eddy and p["ops_per_s"] > 0:
+            ratio = "{:.1f}×".format(eddy[name]["ops_per_s"] / p["ops_per_s"])
+        print(w.format(r["peer"], name, "{:,.0f}".format(p["ops_per_s"]),
+                       "{:.2f} ms".format(p["p50_ms"]), "{:.2f} ms".format(p["p99_ms"]),
+                       p["errors"], ratio))
+        if p.get("first_error"):
+            print("{:<18}error: {}".format("", p["first_error"][:150]))
+EOF
+exit 0
+fi
 
 python3 - "$results" <<'EOF'
 import json, sys

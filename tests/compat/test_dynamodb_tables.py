@@ -327,6 +327,13 @@ def test_update_item_expressions_and_return_values(ddb, table_name):
     out = ddb.update_item(TableName=table_name, Key=key, UpdateExpression="REMOVE tags",
                           ReturnValues="UPDATED_NEW")
     assert "Attributes" not in out
+    # An update that only removes creates nothing; one without an expression creates the key.
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "ghost"}},
+                    UpdateExpression="REMOVE a, b")
+    assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "ghost"}})
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "bare"}})
+    assert ddb.get_item(TableName=table_name, Key={"pk": {"S": "bare"}})["Item"] == {
+        "pk": {"S": "bare"}}
 
 
 @pytest.mark.parametrize("update,values,fragment", [

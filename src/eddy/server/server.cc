@@ -11,7 +11,7 @@
 #include "eddy/http/http_server.h"
 #include "eddy/stream/stream_service.h"
 #include "eddy/table/table_store.h"
-#include "eddy/table/ttl_sweeper.h"
+#include "eddy/table/table_sweeper.h"
 
 namespace eddy::server {
 
@@ -20,7 +20,7 @@ class Server::Parts {
   std::unique_ptr<stream::StreamService> streams;
   std::unique_ptr<api::kinesis::KinesisApi> kinesis;
   std::unique_ptr<table::TableStore> tables;
-  std::unique_ptr<table::TtlSweeper> ttl;
+  std::unique_ptr<table::TableSweeper> ttl;
   std::unique_ptr<api::dynamodb::DynamoDbApi> dynamodb;
   std::unique_ptr<api::AwsRouter> router;
   std::unique_ptr<http::HttpServer> http;
@@ -59,9 +59,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   EDDY_ASSIGN_OR_RETURN(parts->tables, table::TableStore::Open(table_options, SystemClock()));
   parts->dynamodb =
       std::make_unique<api::dynamodb::DynamoDbApi>(parts->tables.get(), SystemClock());
-  table::TtlSweeperOptions ttl_options;
+  table::TableSweeperOptions ttl_options;
   ttl_options.interval_ms = options.ttl_interval_ms;
-  parts->ttl = std::make_unique<table::TtlSweeper>(parts->tables.get(), SystemClock(), ttl_options);
+  parts->ttl = std::make_unique<table::TableSweeper>(parts->tables.get(), SystemClock(), ttl_options);
   parts->ttl->Start();
   parts->router = std::make_unique<api::AwsRouter>(SystemClock());
   parts->router->Register(parts->kinesis.get());

@@ -57,7 +57,7 @@ struct TableDefinition {
   std::string table_class = "STANDARD";
   std::vector<std::pair<std::string, std::string>> tags;  // in the order they were added
   // Time to live: items whose `ttl_attribute` is a number of epoch seconds in the past are
-  // deleted in the background (TtlSweeper).
+  // deleted in the background (TableSweeper).
   bool ttl_enabled = false;
   std::string ttl_attribute;
   friend bool operator==(const TableDefinition&, const TableDefinition&) = default;

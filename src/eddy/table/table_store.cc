@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 
+#include "eddy/base/coding.h"
 #include "eddy/base/thread_annotations.h"
 #include "eddy/table/key_encoding.h"
 
@@ -24,6 +25,7 @@ constexpr char kMetaPrefix = 'M';     // M name -> EncodeTableDefinition
 constexpr char kItemPrefix = 'I';     // I table-id(u32 BE) index-id(u16 BE) pk [sk] -> EncodeItem
 constexpr char kChangePrefix = 'C';   // C table-id(u32 BE) seq(u64 BE) -> EncodeChangeRecord
 const std::string kNextTableIdKey = "N";  // -> next table id (u32 BE)
+constexpr char kSequenceMarkPrefix = 'S';  // S table-id(u32 BE) -> last trimmed seq (u64 BE)
 
 void PutBigEndian(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -45,6 +47,12 @@ std::string ItemSpacePrefix(uint32_t table_id, uint16_t index_id) {
   std::string k(1, kItemPrefix);
   PutBigEndian(&k, table_id, 4);
   PutBigEndian(&k, index_id, 2);
+  return k;
+}
+
+std::string SequenceMarkKey(uint32_t table_id) {
+  std::string k(1, kSequenceMarkPrefix);
+  PutBigEndian(&k, table_id, 4);
   return k;
 }
 
@@ -190,11 +198,47 @@ class TableStore::Impl {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     const std::string prefix = ChangeKey(table_id, 0).substr(0, 5);
     it->SeekForPrev(AsSlice(ChangeKey(table_id, ~uint64_t{0})));
+    uint64_t last = 0;
     if (it->Valid() && it->key().starts_with(AsSlice(prefix)) && it->key().size() == 13) {
-      return GetBigEndian(AsView(it->key()).substr(5), 8);
+      last = GetBigEndian(AsView(it->key()).substr(5), 8);
     }
     EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read change records"));
-    return uint64_t{0};
+    // Records trimmed by retention leave their last sequence behind, so numbering goes on.
+    std::string mark;
+    auto s = db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(table_id), &mark);
+    if (s.ok() && mark.size() == 8) last = std::max(last, GetBigEndian(mark, 8));
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read the sequence mark");
+    return last;
+  }
+
+  Result<uint64_t> TrimChanges(std::string_view table, int64_t before_us) {
+    auto state = FindTable(table);
+    if (!state) return TableNotFound(table);
+    const uint64_t horizon = state->VisibleHorizon();
+    const std::string lower = ChangeKey(state->id, 0);
+    const std::string upper = ChangeKey(state->id, horizon + 1);
+    rocksdb::ReadOptions read;
+    rocksdb::Slice upper_slice = AsSlice(upper);
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    uint64_t last_trimmed = 0, count = 0;
+    for (it->Seek(AsSlice(lower)); it->Valid(); it->Next()) {
+      const std::string_view value = AsView(it->value());
+      if (value.size() < 11) return Status::Corruption("change record: truncated");
+      const int64_t time_us = static_cast<int64_t>(DecodeFixed64(value.data() + 3));
+      if (time_us >= before_us) break;
+      last_trimmed = GetBigEndian(AsView(it->key()).substr(5), 8);
+      ++count;
+    }
+    EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read change records"));
+    if (count == 0) return uint64_t{0};
+    rocksdb::WriteBatch batch;
+    batch.DeleteRange(AsSlice(lower), AsSlice(ChangeKey(state->id, last_trimmed + 1)));
+    std::string mark;
+    PutBigEndian(&mark, last_trimmed, 8);
+    batch.Put(SequenceMarkKey(state->id), mark);
+    EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "trim change records"));
+    return count;
   }
 
   // --- catalog ---
@@ -236,13 +280,15 @@ class TableStore::Impl {
     return out;
   }
 
-  Result<TableDefinition> DeleteTable(std::string_view name) {
+  Result<TableDefinition> DeleteTable(std::string_view name,
+                                      const std::function<Status(const TableDefinition&)>& check) {
     std::lock_guard ddl(ddl_mu_);
     std::shared_ptr<TableState> state;
     {
       std::lock_guard lock(catalog_mu_);
       auto it = tables_.find(name);
       if (it == tables_.end()) return TableNotFound(name);
+      if (check) EDDY_RETURN_IF_ERROR(check(it->second->definition));
       state = it->second;
       tables_.erase(it);
     }
@@ -253,6 +299,7 @@ class TableStore::Impl {
     batch.DeleteRange(AsSlice(items), AsSlice(After(items)));
     const std::string changes = ChangeKey(state->id, 0).substr(0, 5);
     batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
+    batch.Delete(SequenceMarkKey(state->id));
     const Status s = FromRocks(db_->Write(write_options_, &batch), "delete table");
     if (!s.ok()) {
       // Still on disk: keep it usable rather than lose track of it.
@@ -572,8 +619,9 @@ Result<TableDefinition> TableStore::GetTable(std::string_view name) const {
   return impl_->GetTable(name);
 }
 std::vector<TableDefinition> TableStore::ListTables() const { return impl_->ListTables(); }
-Result<TableDefinition> TableStore::DeleteTable(std::string_view name) {
-  return impl_->DeleteTable(name);
+Result<TableDefinition> TableStore::DeleteTable(
+    std::string_view name, const std::function<Status(const TableDefinition&)>& check) {
+  return impl_->DeleteTable(name, check);
 }
 Result<TableDefinition> TableStore::UpdateTable(
     std::string_view name, const std::function<Status(TableDefinition*)>& edit) {
@@ -633,6 +681,10 @@ Result<std::vector<ChangeRecord>> TableStore::ReadChanges(std::string_view table
 
 Result<uint64_t> TableStore::VisibleHorizon(std::string_view table) const {
   return impl_->VisibleHorizon(table);
+}
+
+Result<uint64_t> TableStore::TrimChanges(std::string_view table, int64_t before_us) {
+  return impl_->TrimChanges(table, before_us);
 }
 
 }  // namespace eddy::table

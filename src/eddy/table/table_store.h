@@ -80,8 +80,11 @@ class TableStore {
   // Sorted by name.
   std::vector<TableDefinition> ListTables() const;
   // Removes the table, its items and its change records. Writes in flight finish first; later
-  // ones see NotFound. Returns the definition as it was.
-  Result<TableDefinition> DeleteTable(std::string_view name);
+  // ones see NotFound. `check` runs first, atomically with the deletion (e.g. deletion
+  // protection); its error aborts it. Returns the definition as it was.
+  Result<TableDefinition> DeleteTable(
+      std::string_view name,
+      const std::function<Status(const TableDefinition&)>& check = nullptr);
   // Changes a table's definition (not its name, id or key schema) atomically.
   Result<TableDefinition> UpdateTable(std::string_view name,
                                       const std::function<Status(TableDefinition*)>& edit);
@@ -126,6 +129,10 @@ class TableStore {
                                                 size_t limit) const;
   // The highest sequence number at or below which every change is committed (or a gap).
   Result<uint64_t> VisibleHorizon(std::string_view table) const;
+  // Deletes the table's change records committed before `before_us` (microseconds since the
+  // epoch), oldest first, stopping at the first newer one. Sequence numbers are never reused
+  // afterwards, across restarts too. Returns the number deleted.
+  Result<uint64_t> TrimChanges(std::string_view table, int64_t before_us);
 
  private:
   class Impl;

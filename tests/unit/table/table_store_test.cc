@@ -9,7 +9,7 @@
 
 #include "eddy/table/change_record.h"
 #include "eddy/table/table_definition.h"
-#include "eddy/table/ttl_sweeper.h"
+#include "eddy/table/table_sweeper.h"
 
 namespace eddy::table {
 namespace {
@@ -337,7 +337,43 @@ TEST_F(TableStoreTest, ConcurrentWritersKeepPerItemOrderAndOneChangeEach) {
   for (const auto& [pk, n] : last) EXPECT_EQ(n, 2 * kWrites) << pk;
 }
 
-TEST_F(TableStoreTest, TtlSweeperDeletesExpiredItemsAsTheTtlService) {
+TEST_F(TableStoreTest, TrimmedChangesNeverGiveTheirSequenceNumbersAgain) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  auto write = [&](const char* pk) {
+    Item item{{"pk", S(pk)}, {"sk", N("1")}};
+    ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  };
+  write("a");
+  write("b");
+  write("c");
+  clock_.AdvanceMillis(1000);
+  const int64_t cut = clock_.NowMicros();
+  write("d");
+  auto trimmed = store_->TrimChanges("orders", cut);
+  ASSERT_TRUE(trimmed.ok()) << trimmed.status().ToString();
+  EXPECT_EQ(*trimmed, 3u);
+  auto left = store_->ReadChanges("orders", 0, 10);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].sequence, 4u);
+  clock_.AdvanceMillis(1000);
+  EXPECT_EQ(*store_->TrimChanges("orders", clock_.NowMicros()), 1u);  // all of them
+  Reopen();
+  write("e");
+  auto after = store_->ReadChanges("orders", 0, 10);
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].sequence, 5u);
+}
+
+TEST_F(TableStoreTest, DeleteTableCheckCanRefuse) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  auto refused = store_->DeleteTable("orders", [](const TableDefinition&) {
+    return Status::FailedPrecondition("protected");
+  });
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_TRUE(store_->GetTable("orders").ok());
+}
+
+TEST_F(TableStoreTest, TableSweeperDeletesExpiredItemsAsTheTtlService) {
   TableDefinition t = Orders();
   t.ttl_enabled = true;
   t.ttl_attribute = "expires";
@@ -356,7 +392,7 @@ TEST_F(TableStoreTest, TtlSweeperDeletesExpiredItemsAsTheTtlService) {
   Item text{{"pk", S("text")}, {"sk", N("1")}, {"expires", S("0")}};  // not a number: ignored
   ASSERT_TRUE(store_->Write("orders", text, PutMutation(text)).ok());
 
-  TtlSweeper sweeper(store_.get(), &clock_);
+  TableSweeper sweeper(store_.get(), &clock_);
   auto deleted = sweeper.SweepOnce();
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(*deleted, 2u);

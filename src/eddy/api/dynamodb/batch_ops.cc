@@ -141,6 +141,8 @@ void DynamoDbApi::BatchWriteItem(const RequestContext&, JsonRequest& req, ApiRep
                                   *tables_, &spec, table)) {
         return reply(*e);
       }
+      // A WriteRequest has no condition: members other than Item / Key are ignored, as AWS.
+      spec.condition.reset();
       if (!seen.insert(ItemIdentity(spec)).second) {
         return reply(ApiError::Validation("Provided list of item keys contains duplicates"));
       }
@@ -280,15 +282,18 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
   if (token) {
     const auto digest = Md5(JsonText(*transact_items));
     fingerprint.assign(reinterpret_cast<const char*>(digest.data()), digest.size());
-    if (auto previous = LookUpToken(std::string(*token))) {
-      if (previous->fingerprint != fingerprint) {
-        return reply(ApiError{400, "IdempotentParameterMismatchException",
-                              "The request uses the same client token as a previous, but "
-                              "non-identical request."});
-      }
-      return reply(previous->response);
-    }
+    if (auto immediate = ClaimToken(std::string(*token), fingerprint)) return reply(*immediate);
   }
+  // From here every answer but a commit releases the token.
+  ApiReply answer = [&](ApiResult result) {
+    if (token) {
+      FinishToken(std::string(*token),
+                  std::holds_alternative<std::string>(result)
+                      ? std::optional<std::string>(std::get<std::string>(result))
+                      : std::nullopt);
+    }
+    reply(std::move(result));
+  };
   std::vector<WriteSpec> specs(transact_items->Size());
   std::set<std::string> seen;
   size_t n = 0;
@@ -308,15 +313,15 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
         ++present;
       }
     }
-    if (auto e = req.error()) return reply(*e);
+    if (auto e = req.error()) return answer(*e);
     if (present != 1) {
-      return reply(ApiError::Validation(
+      return answer(ApiError::Validation(
           "TransactItems can only contain one of Check, Put, Update or Delete"));
     }
     WriteSpec& spec = specs[n++];
-    if (auto e = ParseWriteSpec(req, *body, kind, *tables_, &spec)) return reply(*e);
+    if (auto e = ParseWriteSpec(req, *body, kind, *tables_, &spec)) return answer(*e);
     if (!seen.insert(ItemIdentity(spec)).second) {
-      return reply(ApiError::Validation(
+      return answer(ApiError::Validation(
           "Transaction request cannot include multiple operations on one item"));
     }
   }
@@ -355,13 +360,13 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
       reasons += r.Take();
     }
     reasons += ']';
-    if (!refused) return reply(ToApiError(result.status));
+    if (!refused) return answer(ToApiError(result.status));
     ApiError error{400, "TransactionCanceledException",
                    fmt::format("Transaction cancelled, please refer cancellation reasons for "
                                "specific reasons [{}]",
                                fmt::join(codes, ", "))};
     error.extra_members = std::move(reasons);
-    return reply(error);
+    return answer(error);
   }
   JsonWriter w(64);
   w.StartObject();
@@ -380,9 +385,7 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
     w.EndArray();
   }
   w.EndObject();
-  std::string response = w.Take();
-  if (token) RememberToken(std::string(*token), fingerprint, response);
-  reply(std::move(response));
+  answer(w.Take());
 }
 
 void DynamoDbApi::TransactGetItems(const RequestContext&, JsonRequest& req, ApiReply& reply) {
@@ -434,27 +437,49 @@ void DynamoDbApi::TransactGetItems(const RequestContext&, JsonRequest& req, ApiR
   reply(w.Take());
 }
 
-std::optional<DynamoDbApi::TokenRecord> DynamoDbApi::LookUpToken(const std::string& token) {
-  std::lock_guard lock(tokens_mu_);
-  auto it = tokens_.find(token);
-  if (it == tokens_.end() || it->second.expires_ms <= clock_->NowMillis()) return std::nullopt;
-  return it->second;
-}
-
-void DynamoDbApi::RememberToken(const std::string& token, const std::string& fingerprint,
-                                const std::string& response) {
+std::optional<ApiResult> DynamoDbApi::ClaimToken(const std::string& token,
+                                                 const std::string& fingerprint) {
   const int64_t now = clock_->NowMillis();
   std::lock_guard lock(tokens_mu_);
+  auto it = tokens_.find(token);
+  if (it != tokens_.end() && (it->second.in_progress || it->second.expires_ms > now)) {
+    if (it->second.fingerprint != fingerprint) {
+      return ApiResult(ApiError{400, "IdempotentParameterMismatchException",
+                                "The request uses the same client token as a previous, but "
+                                "non-identical request."});
+    }
+    if (it->second.in_progress) {
+      return ApiResult(ApiError{400, "TransactionInProgressException",
+                                "The transaction with the given request token is already in "
+                                "progress."});
+    }
+    return ApiResult(it->second.response);
+  }
   // Forget expired tokens, oldest first, and never hold more than kMaxTokens.
   while (!token_order_.empty()) {
-    auto it = tokens_.find(token_order_.front());
-    const bool expired = it == tokens_.end() || it->second.expires_ms <= now;
+    auto old = tokens_.find(token_order_.front());
+    const bool expired =
+        old == tokens_.end() || (!old->second.in_progress && old->second.expires_ms <= now);
     if (!expired && tokens_.size() < kMaxTokens) break;
-    if (it != tokens_.end()) tokens_.erase(it);
+    if (old != tokens_.end() && !old->second.in_progress) tokens_.erase(old);
     token_order_.pop_front();
   }
-  tokens_[token] = TokenRecord{fingerprint, now + kTokenLifetimeMs, response};
+  tokens_[token] = TokenRecord{fingerprint, 0, true, ""};
   token_order_.push_back(token);
+  return std::nullopt;
+}
+
+void DynamoDbApi::FinishToken(const std::string& token, std::optional<std::string> response) {
+  std::lock_guard lock(tokens_mu_);
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return;
+  if (!response) {
+    tokens_.erase(it);
+    return;
+  }
+  it->second.in_progress = false;
+  it->second.expires_ms = clock_->NowMillis() + kTokenLifetimeMs;
+  it->second.response = std::move(*response);
 }
 
 }  // namespace eddy::api::dynamodb

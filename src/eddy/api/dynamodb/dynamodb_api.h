@@ -79,12 +79,17 @@ class DynamoDbApi final : public AwsService {
   struct TokenRecord {
     std::string fingerprint;  // MD5 of the request's TransactItems
     int64_t expires_ms = 0;
+    bool in_progress = true;  // the first request is still running
     std::string response;
   };
   static constexpr size_t kMaxTokens = 100000;
-  std::optional<TokenRecord> LookUpToken(const std::string& token);
-  void RememberToken(const std::string& token, const std::string& fingerprint,
-                     const std::string& response);
+  // Claims `token` for a request with `fingerprint`: nullopt when this request should run
+  // (then FinishToken must follow), else the answer to give at once (the first request's
+  // response, TransactionInProgressException, or IdempotentParameterMismatchException).
+  std::optional<ApiResult> ClaimToken(const std::string& token, const std::string& fingerprint);
+  // The claimed request ended: keep its response for 10 minutes, or forget the token when it
+  // did not commit (nullopt).
+  void FinishToken(const std::string& token, std::optional<std::string> response);
 
   table::TableStore* const tables_;
   Clock* const clock_;

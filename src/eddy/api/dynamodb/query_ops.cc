@@ -49,8 +49,7 @@ struct ReadRequest {
 
 // Reads the shared members. `key_condition_present`: a Query with a KeyConditionExpression
 // (it makes expressions "in use").
-std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
-                                   ReadRequest* out) {
+std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present, ReadRequest* out) {
   auto filter = req.String("FilterExpression");
   auto projection = req.String("ProjectionExpression");
   auto select = req.String("Select");
@@ -61,18 +60,19 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
   const auto* names_json = req.Object("ExpressionAttributeNames");
   const auto* values_json = req.Object("ExpressionAttributeValues");
   if (req.error()) return req.error();
-  for (const char* legacy : {"AttributesToGet", "KeyConditions", "QueryFilter", "ScanFilter",
-                             "ConditionalOperator"}) {
+  for (const char* legacy :
+       {"AttributesToGet", "KeyConditions", "QueryFilter", "ScanFilter", "ConditionalOperator"}) {
     if (req.root().HasMember(legacy) && !req.root()[legacy].IsNull()) {
       return Invalid("eddy does not support the parameter " + std::string(legacy) +
                      " yet (see docs/compat/dynamodb.md)");
     }
   }
   if (out->limit && *out->limit < 1) {
-    return Invalid(fmt::format("1 validation error detected: Value '{}' at 'limit' failed to "
-                               "satisfy constraint: Member must have value greater than or "
-                               "equal to 1",
-                               *out->limit));
+    return Invalid(
+        fmt::format("1 validation error detected: Value '{}' at 'limit' failed to "
+                    "satisfy constraint: Member must have value greater than or "
+                    "equal to 1",
+                    *out->limit));
   }
   if (select && *select != "ALL_ATTRIBUTES" && *select != "ALL_PROJECTED_ATTRIBUTES" &&
       *select != "SPECIFIC_ATTRIBUTES" && *select != "COUNT") {
@@ -84,8 +84,10 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
     return Invalid("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
   if (select && projection && *select != "SPECIFIC_ATTRIBUTES") {
-    return Invalid("Cannot specify the AttributesToGet or ProjectionExpression when choosing to "
-                   "get " + std::string(*select));
+    return Invalid(
+        "Cannot specify the AttributesToGet or ProjectionExpression when choosing to "
+        "get " +
+        std::string(*select));
   }
   out->count_only = select && *select == "COUNT";
   out->consistent = consistent.value_or(false);
@@ -126,9 +128,9 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
 // One page of items from `range`: Limit and the 1 MB page apply to the items read, the filter
 // to what is returned. `accept` filters further (Scan segments, sort-key check).
 std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefinition& def,
-                                            TableStore::ItemRange range, bool forward,
-                                            ReadRequest& r,
-                                            const std::function<bool(const Item&)>& accept) {
+                                             TableStore::ItemRange range, bool forward,
+                                             ReadRequest& r,
+                                             const std::function<bool(const Item&)>& accept) {
   if (r.exclusive_start_key) {
     if (auto e = CheckKey(*r.exclusive_start_key, def.key)) {
       return Invalid("The provided starting key is invalid: " + e->message);
@@ -145,22 +147,35 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
   if (!r.count_only) w.Key("Items").StartArray();
   int64_t count = 0, scanned = 0;
   size_t bytes = 0;
+  // Every item read counts toward a page's work, also those `accept` passes over (another
+  // Scan segment's): a page never reads more than 1 MB, whatever the segment count.
+  size_t visited_bytes = 0;
   std::optional<Item> last_evaluated;
   bool stopped_early = false;
-  Status s = tables->ScanItems(def.name, range, forward, [&](const Item& item) {
-    if (!accept(item)) return true;
-    if ((r.limit && scanned >= *r.limit) || bytes >= kPageBytes) {
-      stopped_early = true;
-      return false;
-    }
-    ++scanned;
-    bytes += table::ItemSizeBytes(item);
-    last_evaluated = KeyOf(item, def.key);
-    if (r.filter && !r.filter->Evaluate(item)) return true;
-    ++count;
-    if (!r.count_only) WriteAttributeMap(w, r.projection ? r.projection->Apply(item) : item);
-    return true;
-  });
+  // An ExclusiveStartKey outside the range leaves nothing to read.
+  const bool empty_range = range.lower >= range.upper;
+  Status s = empty_range
+                 ? Status::Ok()
+                 : tables->ScanItems(def.name, range, forward, [&](const Item& item) {
+                     if ((r.limit && scanned >= *r.limit) || bytes >= kPageBytes ||
+                         visited_bytes >= kPageBytes) {
+                       stopped_early = true;
+                       return false;
+                     }
+                     visited_bytes += table::ItemSizeBytes(item);
+                     if (!accept(item)) {
+                       last_evaluated = KeyOf(item, def.key);
+                       return true;
+                     }
+                     ++scanned;
+                     bytes += table::ItemSizeBytes(item);
+                     last_evaluated = KeyOf(item, def.key);
+                     if (r.filter && !r.filter->Evaluate(item)) return true;
+                     ++count;
+                     if (!r.count_only)
+                       WriteAttributeMap(w, r.projection ? r.projection->Apply(item) : item);
+                     return true;
+                   });
   if (!s.ok()) return ToApiError(s);
   // Reaching the Limit exactly also reports where to go on, as DynamoDB does.
   if (r.limit && scanned == *r.limit) stopped_early = true;
@@ -229,14 +244,16 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
   if (auto e = req.error()) return reply(*e);
   if (!table_name) return reply(NotNullMember("tableName"));
   if (index) {
-    return reply(Invalid("eddy does not support secondary indexes yet (see "
-                         "docs/compat/dynamodb.md)"));
+    return reply(
+        Invalid("eddy does not support secondary indexes yet (see "
+                "docs/compat/dynamodb.md)"));
   }
   ReadRequest r;
   if (auto e = ReadShared(req, key_condition_text.has_value(), &r)) return reply(*e);
   if (!key_condition_text) {
-    return reply(Invalid("Either the KeyConditions or KeyConditionExpression parameter must be "
-                         "specified in the request."));
+    return reply(
+        Invalid("Either the KeyConditions or KeyConditionExpression parameter must be "
+                "specified in the request."));
   }
   auto key_condition = expr::ConditionExpression::Parse(
       *key_condition_text, expr::ExpressionKind::kKeyCondition, r.inputs());
@@ -262,12 +279,12 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
   if (keys->sort) ApplySortCondition(*keys->sort, partition_prefix, &range);
   const auto& sort = keys->sort;
   const std::string sort_name = schema.sort_key;
-  auto result = ReadPage(tables_, *def, std::move(range), forward.value_or(true), r,
-                         [&](const Item& item) {
-                           if (!sort) return true;
-                           auto it = item.find(sort_name);
-                           return it != item.end() && sort->Matches(it->second);
-                         });
+  auto result =
+      ReadPage(tables_, *def, std::move(range), forward.value_or(true), r, [&](const Item& item) {
+        if (!sort) return true;
+        auto it = item.find(sort_name);
+        return it != item.end() && sort->Matches(it->second);
+      });
   if (auto* e = std::get_if<ApiError>(&result)) return reply(*e);
   reply(std::move(std::get<std::string>(result)));
 }
@@ -280,8 +297,9 @@ void DynamoDbApi::Scan(const RequestContext&, JsonRequest& req, ApiReply& reply)
   if (auto e = req.error()) return reply(*e);
   if (!table_name) return reply(NotNullMember("tableName"));
   if (index) {
-    return reply(Invalid("eddy does not support secondary indexes yet (see "
-                         "docs/compat/dynamodb.md)"));
+    return reply(
+        Invalid("eddy does not support secondary indexes yet (see "
+                "docs/compat/dynamodb.md)"));
   }
   if (total_segments && (*total_segments < 1 || *total_segments > 1000000)) {
     return reply(Invalid(fmt::format(
@@ -298,18 +316,21 @@ void DynamoDbApi::Scan(const RequestContext&, JsonRequest& req, ApiReply& reply)
         *segment < 0 ? 0 : 999999)));
   }
   if (segment && !total_segments) {
-    return reply(Invalid("The TotalSegments parameter is required but was not present in the "
-                         "request when Segment parameter is present"));
+    return reply(
+        Invalid("The TotalSegments parameter is required but was not present in the "
+                "request when Segment parameter is present"));
   }
   if (total_segments && !segment) {
-    return reply(Invalid("The Segment parameter is required but was not present in the request "
-                         "when parameter TotalSegments is present"));
+    return reply(
+        Invalid("The Segment parameter is required but was not present in the request "
+                "when parameter TotalSegments is present"));
   }
   if (segment && *segment >= *total_segments) {
-    return reply(Invalid(fmt::format("The Segment parameter is zero-based and must be less than "
-                                     "parameter TotalSegments: Segment: {} is not less than "
-                                     "TotalSegments: {}",
-                                     *segment, *total_segments)));
+    return reply(
+        Invalid(fmt::format("The Segment parameter is zero-based and must be less than "
+                            "parameter TotalSegments: Segment: {} is not less than "
+                            "TotalSegments: {}",
+                            *segment, *total_segments)));
   }
   ReadRequest r;
   if (auto e = ReadShared(req, false, &r)) return reply(*e);

@@ -431,15 +431,16 @@ void DynamoDbApi::DeleteTable(const RequestContext& ctx, JsonRequest& req, ApiRe
   CheckTableNameOrArn(name, errors);
   if (!errors.empty()) return reply(errors.ToError());
   const std::string table = TableNameOf(*name);
-  auto t = tables_->GetTable(table);
-  if (!t.ok()) return reply(TableNotFound(table));
-  if (t->deletion_protection) {
-    return reply(ApiError::Validation("Resource cannot be deleted as it is currently protected "
-                                      "against deletion. Disable deletion protection first."));
-  }
-  auto deleted = tables_->DeleteTable(table);
+  auto deleted = tables_->DeleteTable(table, [](const TableDefinition& def) {
+    return def.deletion_protection ? Status::FailedPrecondition("protected") : Status::Ok();
+  });
   if (!deleted.ok()) {
     if (deleted.status().code() == Status::Code::kNotFound) return reply(TableNotFound(table));
+    if (deleted.status().code() == Status::Code::kFailedPrecondition) {
+      return reply(ApiError::Validation("Resource cannot be deleted as it is currently "
+                                        "protected against deletion. Disable deletion "
+                                        "protection first."));
+    }
     return reply(ToApiError(deleted.status()));
   }
   reply(TableDescriptionResponse("TableDescription", ctx, *deleted, "DELETING"));

@@ -160,6 +160,20 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
   return std::nullopt;
 }
 
+namespace {
+
+bool OnlyRemoves(const expr::UpdateExpression& update) {
+  for (const auto& action : update.actions()) {
+    if (action.kind != expr::UpdateAction::Kind::kRemove &&
+        action.kind != expr::UpdateAction::Kind::kDelete) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 table::Mutation WriteSpec::MakeMutation() {
   return [this](const std::optional<table::Item>& current) -> Result<std::optional<table::Item>> {
     if (condition && !condition->Evaluate(current ? *current : table::Item())) {
@@ -177,9 +191,11 @@ table::Mutation WriteSpec::MakeMutation() {
       case Kind::kUpdate:
         break;
     }
-    // An update of a missing item creates it from its key.
+    // An update of a missing item creates it from its key, unless it only removes things
+    // (REMOVE, DELETE): then there is nothing to create.
     const table::Item& before = current ? *current : key;
     if (!update) return std::optional<table::Item>(before);
+    if (!current && OnlyRemoves(*update)) return std::optional<table::Item>();
     auto after = update->Apply(before);
     if (!after.ok()) {
       update_error = ApiError::Validation(after.status().message());

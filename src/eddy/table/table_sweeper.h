@@ -11,12 +11,15 @@
 
 namespace eddy::table {
 
-struct TtlSweeperOptions {
+struct TableSweeperOptions {
   int interval_ms = 1000;                // pause between passes
   size_t max_deletes_per_pass = 10000;   // per table, to bound a pass's memory and time
+  int64_t change_retention_hours = 24;   // change records older than this are deleted
 };
 
-// Deletes expired items of tables with time to live enabled, as DynamoDB's TTL does: an item
+// The tables' background upkeep, one pass every `interval_ms`:
+// - Change records older than the retention are deleted (TableStore::TrimChanges).
+// - Expired items of tables with time to live enabled are deleted, as DynamoDB's TTL does: an item
 // expires when its TTL attribute is a number of epoch seconds at or before now, and not more
 // than five years before now (DynamoDB ignores such old values). Each deletion is an ordinary
 // write with origin kTimeToLive, so its change record is a REMOVE from the TTL service. An
@@ -26,25 +29,28 @@ struct TtlSweeperOptions {
 // Each pass reads the whole of each TTL-enabled table; see docs/compat/dynamodb.md.
 //
 // Thread-safety: Start/Stop from one thread; SweepOnce from any.
-class TtlSweeper {
+class TableSweeper {
  public:
-  TtlSweeper(TableStore* store, Clock* clock, TtlSweeperOptions options = {})
+  TableSweeper(TableStore* store, Clock* clock, TableSweeperOptions options = {})
       : store_(store), clock_(clock), options_(options) {}
-  ~TtlSweeper() { Stop(); }
-  TtlSweeper(const TtlSweeper&) = delete;
-  TtlSweeper& operator=(const TtlSweeper&) = delete;
+  ~TableSweeper() { Stop(); }
+  TableSweeper(const TableSweeper&) = delete;
+  TableSweeper& operator=(const TableSweeper&) = delete;
 
   // Runs passes on a thread of its own until Stop().
   void Start();
   void Stop();
 
-  // One pass over every TTL-enabled table. Returns the number of items deleted.
+  // One pass over every table. Returns the number of expired items deleted. A table that
+  // fails (or is deleted meanwhile) is skipped with a warning; the others are still swept.
   Result<uint64_t> SweepOnce();
 
  private:
+  Result<uint64_t> SweepTable(const TableDefinition& table);
+
   TableStore* const store_;
   Clock* const clock_;
-  const TtlSweeperOptions options_;
+  const TableSweeperOptions options_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -1,0 +1,102 @@
+#include "eddy/table/table_sweeper.h"
+
+#include <spdlog/spdlog.h>
+
+namespace eddy::table {
+namespace {
+
+constexpr int64_t kFiveYearsSeconds = 5LL * 365 * 24 * 3600;
+
+}  // namespace
+
+bool IsExpired(const Item& item, const std::string& attribute, int64_t now_seconds) {
+  auto it = item.find(attribute);
+  if (it == item.end() || it->second.type() != ValueType::kNumber) return false;
+  const Number& at = it->second.number();
+  const Number now = Number::Parse(std::to_string(now_seconds)).value();
+  const Number oldest = Number::Parse(std::to_string(now_seconds - kFiveYearsSeconds)).value();
+  return Number::Compare(at, now) <= 0 && Number::Compare(at, oldest) >= 0;
+}
+
+void TableSweeper::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      auto swept = SweepOnce();
+      if (!swept.ok()) spdlog::warn("TTL sweep: {}", swept.status().ToString());
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
+                     [this] { return stopping_; });
+    }
+  });
+}
+
+void TableSweeper::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<uint64_t> TableSweeper::SweepOnce() {
+  uint64_t deleted = 0;
+  for (const auto& table : store_->ListTables()) {
+    const int64_t retention_us = options_.change_retention_hours * 3600LL * 1'000'000LL;
+    auto trimmed = store_->TrimChanges(table.name, clock_->NowMicros() - retention_us);
+    if (!trimmed.ok() && trimmed.status().code() != Status::Code::kNotFound) {
+      spdlog::warn("trimming the change records of table {}: {}", table.name,
+                   trimmed.status().ToString());
+    }
+    if (!table.ttl_enabled || table.ttl_attribute.empty()) continue;
+    auto swept = SweepTable(table);
+    if (swept.ok()) {
+      deleted += *swept;
+    } else if (swept.status().code() != Status::Code::kNotFound) {
+      spdlog::warn("deleting the expired items of table {}: {}", table.name,
+                   swept.status().ToString());
+    }
+  }
+  return deleted;
+}
+
+Result<uint64_t> TableSweeper::SweepTable(const TableDefinition& table) {
+  const int64_t now_seconds = clock_->NowMillis() / 1000;
+  std::vector<Item> expired_keys;
+  EDDY_RETURN_IF_ERROR(store_->ScanItems(
+      table.name, TableStore::WholeTable(table), true, [&](const Item& item) {
+        if (IsExpired(item, table.ttl_attribute, now_seconds)) {
+          Item key;
+          key.emplace(table.key.partition.name, item.at(table.key.partition.name));
+          if (table.key.sort) key.emplace(table.key.sort->name, item.at(table.key.sort->name));
+          expired_keys.push_back(std::move(key));
+        }
+        return expired_keys.size() < options_.max_deletes_per_pass;
+      }));
+  uint64_t deleted = 0;
+  const std::string& attribute = table.ttl_attribute;
+  for (size_t i = 0; i < expired_keys.size(); ++i) {
+    // The same table (not one re-created under its name) with TTL still on.
+    if (i % 100 == 0) {
+      auto now = store_->GetTable(table.name);
+      if (!now.ok()) return now.status();
+      if (now->id != table.id || !now->ttl_enabled || now->ttl_attribute != attribute) break;
+    }
+    auto written = store_->Write(
+        table.name, expired_keys[i],
+        [&](const std::optional<Item>& current) -> Result<std::optional<Item>> {
+          if (current && IsExpired(*current, attribute, now_seconds)) {
+            return std::optional<Item>();
+          }
+          return current;  // rewritten meanwhile: keep it
+        },
+        ChangeOrigin::kTimeToLive);
+    EDDY_RETURN_IF_ERROR(written.status());
+    if (written->changed) ++deleted;
+  }
+  return deleted;
+}
+
+}  // namespace eddy::table
