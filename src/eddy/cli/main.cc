@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   serve->add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
   serve->add_option("--port", serve_options.port, "Port to listen on (0: any free port)")
       ->capture_default_str();
-  serve->add_option("--data-dir", serve_options.data_dir, "Where streams are stored")
+  serve->add_option("--data-dir", serve_options.data_dir, "Where streams and tables are stored")
       ->capture_default_str();
   serve
       ->add_option("--durability", serve_durability,
