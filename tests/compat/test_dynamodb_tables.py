@@ -577,3 +577,61 @@ def test_time_to_live(fresh_server, table_name):
                             TimeToLiveSpecification=dict(spec, Enabled=False))
     assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"][
         "TimeToLiveStatus"] == "DISABLED"
+
+
+def test_legacy_parameters_as_the_kcl_lease_code_uses_them(ddb, table_name):
+    """KCL's lease manager writes leases with Expected and AttributeUpdates."""
+    create(ddb, table_name)
+    lease = {"pk": {"S": "shardId-000000000000"}, "leaseCounter": {"N": "0"},
+             "checkpoint": {"S": "TRIM_HORIZON"}}
+    ddb.put_item(TableName=table_name, Item=lease, Expected={"pk": {"Exists": False}})
+    code, _ = error_of(ddb.put_item, TableName=table_name, Item=lease,
+                       Expected={"pk": {"Exists": False}})
+    assert code == "ConditionalCheckFailedException"
+    key = {"pk": {"S": "shardId-000000000000"}}
+    # Take the lease: only if nobody renewed it since we read counter 0.
+    out = ddb.update_item(
+        TableName=table_name, Key=key,
+        Expected={"leaseCounter": {"Value": {"N": "0"}, "Exists": True}},
+        AttributeUpdates={"leaseCounter": {"Action": "ADD", "Value": {"N": "1"}},
+                          "leaseOwner": {"Action": "PUT", "Value": {"S": "worker-1"}},
+                          "checkpoint": {"Action": "DELETE"}},
+        ReturnValues="ALL_NEW")["Attributes"]
+    assert out["leaseCounter"] == {"N": "1"} and out["leaseOwner"] == {"S": "worker-1"}
+    assert "checkpoint" not in out
+    code, _ = error_of(ddb.update_item, TableName=table_name, Key=key,
+                       Expected={"leaseCounter": {"Value": {"N": "0"}}},
+                       AttributeUpdates={"leaseOwner": {"Action": "PUT",
+                                                        "Value": {"S": "worker-2"}}})
+    assert code == "ConditionalCheckFailedException"
+    got = ddb.get_item(TableName=table_name, Key=key, AttributesToGet=["leaseOwner"])["Item"]
+    assert got == {"leaseOwner": {"S": "worker-1"}}
+    ddb.delete_item(TableName=table_name, Key=key,
+                    Expected={"leaseOwner": {"ComparisonOperator": "EQ",
+                                             "AttributeValueList": [{"S": "worker-1"}]}})
+    assert "Item" not in ddb.get_item(TableName=table_name, Key=key)
+    code, message = error_of(ddb.put_item, TableName=table_name, Item=lease,
+                             Expected={"pk": {"Exists": False}},
+                             ConditionExpression="attribute_not_exists(pk)")
+    assert code == "ValidationException"
+    assert message.startswith("Can not use both expression and non-expression parameters")
+
+
+def test_legacy_query_and_scan_filters(ddb, table_name):
+    fill_orders(ddb, table_name)
+    got = ddb.query(TableName=table_name,
+                    KeyConditions={"pk": {"ComparisonOperator": "EQ",
+                                          "AttributeValueList": [{"S": "alice"}]},
+                                   "sk": {"ComparisonOperator": "BETWEEN",
+                                          "AttributeValueList": [{"N": "0"}, {"N": "10"}]}},
+                    QueryFilter={"status": {"ComparisonOperator": "EQ",
+                                            "AttributeValueList": [{"S": "open"}]}},
+                    AttributesToGet=["sk"])
+    assert got["Items"] == [{"sk": {"N": "2"}}]
+    assert got["ScannedCount"] == 4
+    got = ddb.scan(TableName=table_name, ConditionalOperator="OR",
+                   ScanFilter={"sk": {"ComparisonOperator": "LT",
+                                      "AttributeValueList": [{"N": "0"}]},
+                               "status": {"ComparisonOperator": "EQ",
+                                          "AttributeValueList": [{"S": "open"}]}})
+    assert got["Count"] == 2 * (1 + 2)

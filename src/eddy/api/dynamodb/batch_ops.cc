@@ -7,6 +7,7 @@
 
 #include "eddy/api/dynamodb/attribute_json.h"
 #include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/api/dynamodb/legacy_params.h"
 #include "eddy/api/dynamodb/write_spec.h"
 #include "eddy/base/md5.h"
 #include "eddy/table/expression/projection.h"
@@ -53,9 +54,9 @@ std::optional<ApiError> ParseGetSpec(JsonRequest& req, const rapidjson::Value& o
   const rapidjson::Value* keys = single_key ? nullptr : req.Array(obj, "Keys");
   const rapidjson::Value* key = single_key ? req.Object(obj, "Key") : nullptr;
   if (req.error()) return req.error();
-  if (obj.HasMember("AttributesToGet") && !obj["AttributesToGet"].IsNull()) {
-    return Unsupported("AttributesToGet");
-  }
+  LegacyExpressions legacy;
+  if (auto e = ReadLegacyParameters(req, obj, &legacy)) return e;
+  if (legacy.projection) projection = *legacy.projection;
   out->table = std::string(table);
   out->consistent = consistent.value_or(false);
   if (single_key) {
@@ -70,7 +71,12 @@ std::optional<ApiError> ParseGetSpec(JsonRequest& req, const rapidjson::Value& o
     }
   }
   RequestExpressions expressions;
-  if (auto e = expressions.Read(req, obj, projection.has_value())) return e;
+  if (legacy.any()) {
+    expressions.names = std::move(legacy.names);
+    expressions.values = std::move(legacy.values);
+  } else if (auto e = expressions.Read(req, obj, projection.has_value())) {
+    return e;
+  }
   if (projection) {
     auto parsed = expr::ProjectionExpression::Parse(*projection, expressions.inputs());
     if (!parsed.ok()) return ApiError::Validation(parsed.status().message());

@@ -3,6 +3,7 @@
 
 #include "eddy/api/dynamodb/attribute_json.h"
 #include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/api/dynamodb/legacy_params.h"
 #include "eddy/api/dynamodb/write_spec.h"
 #include "eddy/table/expression/projection.h"
 
@@ -90,16 +91,24 @@ void DynamoDbApi::GetItem(const RequestContext&, JsonRequest& req, ApiReply& rep
   if (auto e = req.error()) return reply(*e);
   if (!table_name) return reply(NotNull("tableName"));
   if (key_json == nullptr) return reply(NotNull("key"));
-  if (req.root().HasMember("AttributesToGet") && !req.root()["AttributesToGet"].IsNull()) {
-    return reply(Unsupported("AttributesToGet"));
+  LegacyExpressions legacy;
+  if (auto e = ReadLegacyParameters(req, req.root(), &legacy)) return reply(*e);
+  if (legacy.condition || legacy.update || legacy.key_condition || legacy.filter) {
+    return reply(Unsupported("Expected, AttributeUpdates, KeyConditions or a filter in GetItem"));
   }
+  if (legacy.projection) projection = *legacy.projection;
   bool capacity = false;
   if (auto e = ReadReturnConsumedCapacity(req, &capacity)) return reply(*e);
 
   table::Item key;
   if (auto e = DecodeKey(*key_json, &key)) return reply(*e);
   RequestExpressions expressions;
-  if (auto e = expressions.Read(req, req.root(), projection.has_value())) return reply(*e);
+  if (legacy.any()) {
+    expressions.names = std::move(legacy.names);
+    expressions.values = std::move(legacy.values);
+  } else if (auto e = expressions.Read(req, req.root(), projection.has_value())) {
+    return reply(*e);
+  }
   std::optional<expr::ProjectionExpression> project;
   if (projection) {
     auto parsed = expr::ProjectionExpression::Parse(*projection, expressions.inputs());

@@ -3,6 +3,7 @@
 
 #include "eddy/api/dynamodb/attribute_json.h"
 #include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/api/dynamodb/legacy_params.h"
 #include "eddy/base/crc32c.h"
 #include "eddy/table/expression/condition.h"
 #include "eddy/table/expression/expression_inputs.h"
@@ -41,6 +42,7 @@ struct ReadRequest {
   std::optional<Item> exclusive_start_key;
   bool consistent = false;
   bool capacity = false;
+  std::optional<std::string> legacy_key_condition;  // KeyConditions, as an expression
 
   expr::ExpressionInputs inputs() {
     return {names ? &*names : nullptr, values ? &*values : nullptr, &usage};
@@ -60,13 +62,15 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
   const auto* names_json = req.Object("ExpressionAttributeNames");
   const auto* values_json = req.Object("ExpressionAttributeValues");
   if (req.error()) return req.error();
-  for (const char* legacy :
-       {"AttributesToGet", "KeyConditions", "QueryFilter", "ScanFilter", "ConditionalOperator"}) {
-    if (req.root().HasMember(legacy) && !req.root()[legacy].IsNull()) {
-      return Invalid("eddy does not support the parameter " + std::string(legacy) +
-                     " yet (see docs/compat/dynamodb.md)");
-    }
+  // The legacy KeyConditions / QueryFilter / ScanFilter / AttributesToGet, as expressions.
+  LegacyExpressions legacy;
+  if (auto e = ReadLegacyParameters(req, req.root(), &legacy)) return e;
+  if (legacy.condition || legacy.update) {
+    return Invalid("eddy does not support Expected or AttributeUpdates in a read");
   }
+  if (legacy.filter) filter = *legacy.filter;
+  if (legacy.projection) projection = *legacy.projection;
+  out->legacy_key_condition = legacy.key_condition;
   if (out->limit && *out->limit < 1) {
     return Invalid(
         fmt::format("1 validation error detected: Value '{}' at 'limit' failed to "
@@ -98,6 +102,10 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
   }
   if (!any_expression && values_json != nullptr) {
     return Invalid("ExpressionAttributeValues can only be specified when using expressions");
+  }
+  if (legacy.any()) {
+    out->names = std::move(legacy.names);
+    out->values = std::move(legacy.values);
   }
   if (names_json != nullptr) {
     out->names.emplace();
@@ -250,6 +258,7 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
   }
   ReadRequest r;
   if (auto e = ReadShared(req, key_condition_text.has_value(), &r)) return reply(*e);
+  if (!key_condition_text && r.legacy_key_condition) key_condition_text = *r.legacy_key_condition;
   if (!key_condition_text) {
     return reply(
         Invalid("Either the KeyConditions or KeyConditionExpression parameter must be "

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/api/dynamodb/legacy_params.h"
 
 namespace eddy::api::dynamodb {
 
@@ -106,10 +107,16 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
   if (!table_name) return NotNull("tableName");
   if (kind == Kind::kPut && item_json == nullptr) return NotNull("item");
   if (kind != Kind::kPut && key_json == nullptr) return NotNull("key");
-  if (kind == Kind::kConditionCheck && !condition_text) return NotNull("conditionExpression");
-  for (const char* legacy : {"Expected", "ConditionalOperator", "AttributeUpdates"}) {
-    if (obj.HasMember(legacy) && !obj[legacy].IsNull()) return Unsupported(legacy);
+  // The legacy Expected / AttributeUpdates, as expressions over generated placeholders.
+  LegacyExpressions legacy;
+  if (auto e = ReadLegacyParameters(req, obj, &legacy)) return e;
+  if (legacy.update && kind != Kind::kUpdate) return Unsupported("AttributeUpdates here");
+  if (legacy.projection || legacy.key_condition || legacy.filter) {
+    return Unsupported(legacy.projection ? "AttributesToGet here" : "KeyConditions or a filter here");
   }
+  if (legacy.condition) condition_text = *legacy.condition;
+  if (legacy.update) update_text = *legacy.update;
+  if (kind == Kind::kConditionCheck && !condition_text) return NotNull("conditionExpression");
   if (on_failure && *on_failure != "NONE" && *on_failure != "ALL_OLD") {
     return BadEnum(*on_failure, "returnValuesOnConditionCheckFailure", "ALL_OLD, NONE");
   }
@@ -123,7 +130,12 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
     if (auto e = DecodeKey(*key_json, &out->key)) return e;
   }
   RequestExpressions expressions;
-  if (auto e = expressions.Read(req, obj, condition_text || update_text)) return e;
+  if (legacy.any()) {
+    expressions.names = std::move(legacy.names);
+    expressions.values = std::move(legacy.values);
+  } else if (auto e = expressions.Read(req, obj, condition_text || update_text)) {
+    return e;
+  }
   if (update_text) {
     auto parsed = expr::UpdateExpression::Parse(*update_text, expressions.inputs());
     if (!parsed.ok()) return ApiError::Validation(parsed.status().message());
