@@ -422,6 +422,10 @@ def test_query_paging_filter_projection_and_count(ddb, table_name):
     assert got["Count"] == 6 and "Items" not in got
     got = query(ddb, table_name, "pk = :p", a, ProjectionExpression="sk")
     assert got["Items"][0] == {"sk": {"N": "-5"}}
+    code, message = error_of(query, ddb=ddb, table_name=table_name, condition="pk = :p",
+                             values=dict(a, **{":v": {"N": "1"}}), FilterExpression="sk > :v")
+    assert (code, message) == ("ValidationException", "Filter Expression can only contain "
+                               "non-primary key attributes: Primary key attribute: sk")
     paginated = [i["sk"]["N"] for page in ddb.get_paginator("query").paginate(
         TableName=table_name, KeyConditionExpression="pk = :p", ExpressionAttributeValues=a,
         PaginationConfig={"PageSize": 2}) for i in page["Items"]]
@@ -488,6 +492,11 @@ def test_batch_write_and_get(server, table_name):
     code, message = error_of(ddb.batch_write_item, RequestItems={table_name: puts[:2] + puts[:1]})
     assert (code, message) == ("ValidationException",
                                "Provided list of item keys contains duplicates")
+    # botocore refuses an empty Keys before sending; the server must as well.
+    status, error = server.raw("DynamoDB_20120810.BatchGetItem", json.dumps(
+        {"RequestItems": {table_name: {"Keys": []}}}), "application/x-amz-json-1.0")
+    assert status == 400 and error["__type"] == "ValidationException"
+    assert "Member must have length greater than or equal to 1" in error["message"]
     code, message = error_of(ddb.batch_get_item, RequestItems={table_name: {"Keys": keys[:1] * 2}})
     assert (code, message) == ("ValidationException",
                                "Provided list of item keys contains duplicates")

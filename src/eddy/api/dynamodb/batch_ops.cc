@@ -44,6 +44,9 @@ struct GetSpec {
   std::vector<Item> keys;
   std::optional<expr::ProjectionExpression> projection;
   bool consistent = false;
+  // As requested, to send back with UnprocessedKeys.
+  std::optional<std::string> projection_text;
+  std::optional<ExpressionNames> names;
 };
 
 std::optional<ApiError> ParseGetSpec(JsonRequest& req, const rapidjson::Value& obj,
@@ -65,6 +68,12 @@ std::optional<ApiError> ParseGetSpec(JsonRequest& req, const rapidjson::Value& o
     if (auto e = DecodeKey(*key, &out->keys.back())) return e;
   } else {
     if (keys == nullptr) return NotNull("keys");
+    if (keys->Empty()) {
+      return ApiError::Validation(
+          "1 validation error detected: Value '[]' at 'requestItems." + out->table +
+          ".member.keys' failed to satisfy constraint: Member must have length greater than or "
+          "equal to 1");
+    }
     for (const auto& k : keys->GetArray()) {
       out->keys.emplace_back();
       if (auto e = DecodeKey(k, &out->keys.back())) return e;
@@ -83,6 +92,8 @@ std::optional<ApiError> ParseGetSpec(JsonRequest& req, const rapidjson::Value& o
     out->projection = std::move(parsed).value();
   }
   if (auto e = expressions.CheckAllUsed()) return e;
+  if (projection) out->projection_text = std::string(*projection);
+  out->names = expressions.names;
   auto def = tables.GetTable(out->table);
   if (!def.ok()) return ToApiError(def.status());
   out->definition = std::move(def).value();
@@ -248,7 +259,16 @@ void DynamoDbApi::BatchGetItem(const RequestContext&, JsonRequest& req, ApiReply
     for (; i < unprocessed.size() && unprocessed[i].first == spec; ++i) {
       WriteAttributeMap(w, *unprocessed[i].second);
     }
-    w.EndArray().EndObject();
+    w.EndArray();
+    // The rest of the request as it was, so that sending UnprocessedKeys back asks the same.
+    if (spec->projection_text) w.Key("ProjectionExpression").String(*spec->projection_text);
+    if (spec->names && !spec->names->empty()) {
+      w.Key("ExpressionAttributeNames").StartObject();
+      for (const auto& [placeholder, name] : *spec->names) w.Key(placeholder).String(name);
+      w.EndObject();
+    }
+    if (spec->consistent) w.Key("ConsistentRead").Bool(true);
+    w.EndObject();
   }
   w.EndObject();
   if (capacity) {

@@ -1,6 +1,8 @@
 // Reading many items: Query and Scan.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "eddy/api/dynamodb/attribute_json.h"
 #include "eddy/api/dynamodb/dynamodb_api.h"
 #include "eddy/api/dynamodb/legacy_params.h"
@@ -203,6 +205,19 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
   return w.Take();
 }
 
+// The top-level attributes a condition reads.
+void CollectAttributes(const expr::Operand& operand, std::set<std::string>* out) {
+  if (operand.kind == expr::Operand::Kind::kPath && !operand.path.empty()) {
+    out->insert(operand.path[0].name);
+  }
+  for (const auto& inner : operand.size_operand) CollectAttributes(inner, out);
+}
+
+void CollectAttributes(const expr::Condition& condition, std::set<std::string>* out) {
+  for (const auto& operand : condition.operands) CollectAttributes(operand, out);
+  for (const auto& child : condition.children) CollectAttributes(child, out);
+}
+
 // Narrows a partition's range to a sort-key condition.
 void ApplySortCondition(const expr::SortKeyCondition& c, const std::string& partition_prefix,
                         TableStore::ItemRange* range) {
@@ -282,6 +297,17 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
   }
   auto keys = expr::AnalyzeKeyCondition(*key_condition, schema);
   if (!keys.ok()) return reply(Invalid(keys.status().message()));
+  if (r.filter) {
+    // A Query's filter may not test the key (the key condition does that).
+    std::set<std::string> read;
+    CollectAttributes(r.filter->root(), &read);
+    for (const auto* key : {&schema.partition_key, &schema.sort_key}) {
+      if (!key->empty() && read.count(*key) != 0) {
+        return reply(Invalid("Filter Expression can only contain non-primary key attributes: "
+                             "Primary key attribute: " + *key));
+      }
+    }
+  }
 
   TableStore::ItemRange range = TableStore::Partition(*def, keys->partition_value);
   const std::string partition_prefix = range.lower;
