@@ -94,8 +94,7 @@ void Ledger::Read(const BenchRecord& r) {
   if (p.reads[r.counter] < 255) ++p.reads[r.counter];
   // A producer numbers its records in the order it sends them; a record of the same key read
   // after one with a higher number came out of order (a duplicate is counted as such instead).
-  uint64_t& last =
-      last_counter_by_producer_key_[(static_cast<uint64_t>(r.producer) << 32) | r.key];
+  uint64_t& last = last_counter_by_producer_key_[(static_cast<uint64_t>(r.producer) << 32) | r.key];
   if (p.reads[r.counter] == 1 && last > r.counter + 1) ++reordered_;
   if (r.counter + 1 > last) last = r.counter + 1;
 }

@@ -21,7 +21,9 @@ LatencySummary Summarize(std::vector<float>& v) {
   s.samples = v.size();
   if (v.empty()) return s;
   std::sort(v.begin(), v.end());
-  auto at = [&](double p) { return static_cast<double>(v[static_cast<size_t>(p * (v.size() - 1))]); };
+  auto at = [&](double p) {
+    return static_cast<double>(v[static_cast<size_t>(p * (v.size() - 1))]);
+  };
   s.p50_ms = at(0.50);
   s.p99_ms = at(0.99);
   s.p999_ms = at(0.999);

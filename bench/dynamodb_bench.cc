@@ -93,11 +93,9 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   std::string endpoint = options.endpoint;
   pid_t server_pid = options.server_pid;
   if (endpoint.empty()) {
-    const std::string binary =
-        options.eddy_binary.empty() ? SelfExecutable() : options.eddy_binary;
-    EDDY_ASSIGN_OR_RETURN(own_server,
-                          ServerProcess::Start(binary, options.server_data_dir,
-                                               {"--durability", options.durability}));
+    const std::string binary = options.eddy_binary.empty() ? SelfExecutable() : options.eddy_binary;
+    EDDY_ASSIGN_OR_RETURN(own_server, ServerProcess::Start(binary, options.server_data_dir,
+                                                           {"--durability", options.durability}));
     endpoint = own_server->endpoint();
     server_pid = own_server->pid();
   }
@@ -109,9 +107,9 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   config.http.max_idle_connections = static_cast<size_t>(options.clients + 4);
   EDDY_ASSIGN_OR_RETURN(auto ddb, AwsJsonClient::Create(client::kDynamoDbService, config));
 
-  const std::string table = fmt::format(
-      "eddy-bench-{}-{}", ::getpid(),
-      std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
+  const std::string table =
+      fmt::format("eddy-bench-{}-{}", ::getpid(),
+                  std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
   auto created = ddb->Call(
       "CreateTable",
       fmt::format(R"({{"TableName":"{}","BillingMode":"PAY_PER_REQUEST",)"
@@ -167,19 +165,19 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
       op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
         auto id = random_written(rng);
         if (!id) return "update: no items (run the put phase first)";
-        auto r = ddb->Call(
-            "UpdateItem",
-            fmt::format(R"({{"TableName":"{}","Key":{},"UpdateExpression":"ADD n :one",)"
-                        R"("ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}})",
-                        table, key_json(*id)));
+        auto r =
+            ddb->Call("UpdateItem",
+                      fmt::format(R"({{"TableName":"{}","Key":{},"UpdateExpression":"ADD n :one",)"
+                                  R"("ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}})",
+                                  table, key_json(*id)));
         return r.ok() ? "" : "UpdateItem: " + r.error().ToString();
       };
     } else if (phase == "get") {
       op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
         auto id = random_written(rng);
         if (!id) return "get: no items (run the put phase first)";
-        auto r = ddb->Call("GetItem", fmt::format(R"({{"TableName":"{}","Key":{}}})", table,
-                                                   key_json(*id)));
+        auto r = ddb->Call("GetItem",
+                           fmt::format(R"({{"TableName":"{}","Key":{}}})", table, key_json(*id)));
         if (!r.ok()) return "GetItem: " + r.error().ToString();
         if (r->find("\"Item\"") == std::string::npos) {
           return fmt::format("GetItem: item {} missing", *id);
@@ -238,8 +236,8 @@ std::string FormatDynamoDbReportJson(const DynamoDbBenchReport& r) {
     phases += fmt::format(
         R"({{"phase":"{}","operations":{},"errors":{},"seconds":{:.3f},"ops_per_s":{:.1f},)"
         R"("p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"max_ms":{:.3f},"first_error":"{}"}})",
-        p.name, p.operations, p.errors, p.seconds, p.ops_per_s, p.latency.p50_ms,
-        p.latency.p99_ms, p.latency.p999_ms, p.latency.max_ms, JsonEscape(p.first_error));
+        p.name, p.operations, p.errors, p.seconds, p.ops_per_s, p.latency.p50_ms, p.latency.p99_ms,
+        p.latency.p999_ms, p.latency.max_ms, JsonEscape(p.first_error));
   }
   return fmt::format(
       R"({{"endpoint":"{}","clients":{},"seconds_per_phase":{:.3f},"item_bytes":{},)"

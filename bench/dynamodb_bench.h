@@ -29,9 +29,9 @@ struct DynamoDbBenchOptions {
   std::string eddy_binary;  // empty: this executable
 
   int clients = 16;
-  double seconds = 5;        // per phase
-  size_t item_bytes = 200;   // payload attribute size
-  int partitions = 100;      // distinct partition keys
+  double seconds = 5;       // per phase
+  size_t item_bytes = 200;  // payload attribute size
+  int partitions = 100;     // distinct partition keys
   int query_limit = 10;
   std::vector<std::string> phases = {"put", "update", "get", "query"};
 };

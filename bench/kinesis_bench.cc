@@ -151,8 +151,8 @@ bool MergeChildren(KinesisClient& kinesis, const std::string& stream, const std:
     if (s.open() && s.parent_shard_id == parent) children.push_back(s);
   }
   if (children.size() != 2) {
-    error.Set(fmt::format("reshard: expected 2 open children of {}, found {}", parent,
-                          children.size()));
+    error.Set(
+        fmt::format("reshard: expected 2 open children of {}, found {}", parent, children.size()));
     return false;
   }
   std::sort(children.begin(), children.end(), [](const auto& a, const auto& b) {
@@ -171,9 +171,9 @@ bool MergeChildren(KinesisClient& kinesis, const std::string& stream, const std:
 }  // namespace
 
 Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
-  if (options.streams < 1 || options.shards < 1 || options.producers < 1 ||
-      options.consumers < 1 || options.batch_records < 1 || options.batch_records > 500 ||
-      options.key_spread < 1 || (options.records == 0 && options.seconds <= 0)) {
+  if (options.streams < 1 || options.shards < 1 || options.producers < 1 || options.consumers < 1 ||
+      options.batch_records < 1 || options.batch_records > 500 || options.key_spread < 1 ||
+      (options.records == 0 && options.seconds <= 0)) {
     return Status::InvalidArgument(
         "streams, shards, producers, consumers and key spread must be > 0, batch 1..500, and "
         "seconds > 0 unless records is set");
@@ -193,11 +193,9 @@ Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
   std::string endpoint = options.endpoint;
   pid_t server_pid = options.server_pid;
   if (endpoint.empty()) {
-    const std::string binary =
-        options.eddy_binary.empty() ? SelfExecutable() : options.eddy_binary;
-    EDDY_ASSIGN_OR_RETURN(
-        own_server, ServerProcess::Start(binary, options.server_data_dir,
-                                         {"--durability", options.durability}));
+    const std::string binary = options.eddy_binary.empty() ? SelfExecutable() : options.eddy_binary;
+    EDDY_ASSIGN_OR_RETURN(own_server, ServerProcess::Start(binary, options.server_data_dir,
+                                                           {"--durability", options.durability}));
     endpoint = own_server->endpoint();
     server_pid = own_server->pid();
   }
@@ -213,10 +211,9 @@ Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
   // Fresh streams, named after this process so concurrent runs do not collide.
   std::vector<std::string> streams;
   for (int s = 0; s < options.streams; ++s) {
-    streams.push_back(fmt::format("eddy-bench-{}-{}-{}", ::getpid(),
-                                  std::chrono::system_clock::now().time_since_epoch().count() %
-                                      1000000,
-                                  s));
+    streams.push_back(
+        fmt::format("eddy-bench-{}-{}-{}", ::getpid(),
+                    std::chrono::system_clock::now().time_since_epoch().count() % 1000000, s));
     auto created = kinesis->CreateStream(streams.back(), options.shards);
     if (!created.ok()) return Status::Unavailable("CreateStream: " + created.error().ToString());
   }
@@ -237,10 +234,10 @@ Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
 
   std::atomic<bool> consuming{true};
   const auto start = SteadyClock::now();
-  const auto deadline =
-      options.records > 0 ? SteadyClock::time_point::max()
-                          : start + std::chrono::duration_cast<SteadyClock::duration>(
-                                        std::chrono::duration<double>(options.seconds));
+  const auto deadline = options.records > 0
+                            ? SteadyClock::time_point::max()
+                            : start + std::chrono::duration_cast<SteadyClock::duration>(
+                                          std::chrono::duration<double>(options.seconds));
 
   // Producers.
   std::atomic<uint64_t> budget{options.records};  // records still to send when records > 0
@@ -429,7 +426,7 @@ Result<KinesisBenchReport> RunKinesisBench(const KinesisBenchOptions& options) {
       }
     }
     const bool producers_done = SteadyClock::now() >= deadline ||
-                     (options.records > 0 && counters.acked.load() >= options.records);
+                                (options.records > 0 && counters.acked.load() >= options.records);
     if (producers_done) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!options.drain_after) refresh();
@@ -520,8 +517,8 @@ std::string FormatKinesisReport(const KinesisBenchReport& r) {
       o.reshard ? ", resharding" : "", o.drain_after ? ", consumers after producers" : "",
       r.records_in_per_s, r.mb_in_per_s, r.records_in, r.produce_s, r.put_calls,
       r.records_out_per_s, r.mb_out_per_s, r.records_out, r.consume_s, r.get_calls,
-      lat(r.put_latency), lat(r.get_latency), lat(r.put_to_get), r.failed_entries,
-      r.client_retries, r.splits, r.merges,
+      lat(r.put_latency), lat(r.get_latency), lat(r.put_to_get), r.failed_entries, r.client_retries,
+      r.splits, r.merges,
       r.server_peak_rss_bytes > 0
           ? fmt::format("{:.1f} MB (peak {:.1f} MB)", r.server_rss_bytes / 1e6,
                         r.server_peak_rss_bytes / 1e6)

@@ -29,13 +29,13 @@ struct KinesisBenchOptions {
   int producers = 4;
   int consumers = 2;
   size_t record_bytes = 1024;
-  int batch_records = 500;  // records per PutRecords (1: PutRecords of one)
-  double seconds = 10;      // how long producers run (unless `records` is set)
-  uint64_t records = 0;     // stop after this many acknowledged records (0: use `seconds`)
-  uint64_t rate = 0;        // records/s across all producers (0: as fast as possible)
-  int key_spread = 1000;    // distinct partition keys
-  bool reshard = false;     // split a shard after 1/3 of the run, merge the children after 2/3
-  bool drain_after = false;  // consumers start only when producers are done (measures draining)
+  int batch_records = 500;      // records per PutRecords (1: PutRecords of one)
+  double seconds = 10;          // how long producers run (unless `records` is set)
+  uint64_t records = 0;         // stop after this many acknowledged records (0: use `seconds`)
+  uint64_t rate = 0;            // records/s across all producers (0: as fast as possible)
+  int key_spread = 1000;        // distinct partition keys
+  bool reshard = false;         // split a shard after 1/3 of the run, merge the children after 2/3
+  bool drain_after = false;     // consumers start only when producers are done (measures draining)
   double drain_timeout_s = 60;  // how long consumers may take to read everything afterwards
   int poll_ms = 1;              // consumer pause after a round of GetRecords that read nothing
 };
@@ -43,15 +43,15 @@ struct KinesisBenchOptions {
 struct KinesisBenchReport {
   KinesisBenchOptions options;
   std::string endpoint;
-  double produce_s = 0;  // producers' wall time
-  double consume_s = 0;  // consumers' wall time until everything was read (or the timeout)
-  uint64_t records_in = 0;  // acknowledged
+  double produce_s = 0;      // producers' wall time
+  double consume_s = 0;      // consumers' wall time until everything was read (or the timeout)
+  uint64_t records_in = 0;   // acknowledged
   uint64_t records_out = 0;  // distinct records read
   double records_in_per_s = 0, mb_in_per_s = 0;
   double records_out_per_s = 0, mb_out_per_s = 0;
-  LatencySummary put_latency;      // per PutRecords call
-  LatencySummary get_latency;      // per GetRecords call
-  LatencySummary put_to_get;       // per record: PutRecords sent -> read by a consumer
+  LatencySummary put_latency;  // per PutRecords call
+  LatencySummary get_latency;  // per GetRecords call
+  LatencySummary put_to_get;   // per record: PutRecords sent -> read by a consumer
   uint64_t put_calls = 0, get_calls = 0;
   uint64_t failed_entries = 0;  // PutRecords entries answered with an error (and re-sent)
   uint64_t client_retries = 0;  // calls the client retried (throttling, 5xx, network)

@@ -24,6 +24,7 @@
 
 #include "eddy/api/aws/json_request.h"
 #include "eddy/api/dynamodb/attribute_json.h"
+#include "fuzz_seeds.h"
 
 namespace {
 
@@ -351,16 +352,7 @@ class ItemGenerator {
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-seeds") {
-    std::filesystem::create_directories(argv[2]);
-    int n = 0;
-    for (const auto& seed : Seeds()) {
-      std::FILE* f =
-          std::fopen((std::string(argv[2]) + "/seed-" + std::to_string(n++)).c_str(), "wb");
-      if (f == nullptr) return 1;
-      std::fwrite(seed.data(), 1, seed.size(), f);
-      std::fclose(f);
-    }
-    return 0;
+    return eddy::fuzz::WriteSeeds(argv[2], Seeds());
   }
   const char* env = std::getenv("EDDY_FUZZ_ITERATIONS");
   const long iterations = env != nullptr ? std::atol(env) : 50000;

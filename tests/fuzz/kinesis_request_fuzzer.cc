@@ -24,6 +24,7 @@
 #include "eddy/api/kinesis/kinesis_api.h"
 #include "eddy/base/clock.h"
 #include "eddy/stream/stream_service.h"
+#include "fuzz_seeds.h"
 
 namespace {
 
@@ -235,16 +236,7 @@ std::string Mutate(std::string s, std::mt19937_64& rng, const std::vector<std::s
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-seeds") {
     // Seeds libFuzzer's corpus (make fuzz), so it starts from valid requests.
-    std::filesystem::create_directories(argv[2]);
-    int n = 0;
-    for (const auto& seed : Seeds()) {
-      std::FILE* f =
-          std::fopen((std::string(argv[2]) + "/seed-" + std::to_string(n++)).c_str(), "wb");
-      if (f == nullptr) return 1;
-      std::fwrite(seed.data(), 1, seed.size(), f);
-      std::fclose(f);
-    }
-    return 0;
+    return eddy::fuzz::WriteSeeds(argv[2], Seeds());
   }
   const char* env = std::getenv("EDDY_FUZZ_ITERATIONS");
   const long iterations = env != nullptr ? std::atol(env) : 20000;

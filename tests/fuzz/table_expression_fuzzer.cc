@@ -27,6 +27,7 @@
 #include "eddy/table/expression/key_condition.h"
 #include "eddy/table/expression/projection.h"
 #include "eddy/table/expression/update.h"
+#include "fuzz_seeds.h"
 
 namespace {
 
@@ -352,16 +353,7 @@ std::string Mutate(std::string s, std::mt19937_64& rng, const std::vector<std::s
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--write-seeds") {
-    std::filesystem::create_directories(argv[2]);
-    int n = 0;
-    for (const auto& seed : Seeds()) {
-      std::FILE* out =
-          std::fopen((std::string(argv[2]) + "/seed-" + std::to_string(n++)).c_str(), "wb");
-      if (out == nullptr) return 1;
-      std::fwrite(seed.data(), 1, seed.size(), out);
-      std::fclose(out);
-    }
-    return 0;
+    return eddy::fuzz::WriteSeeds(argv[2], Seeds());
   }
   const char* env = std::getenv("EDDY_FUZZ_ITERATIONS");
   const long iterations = env != nullptr ? std::atol(env) : 20000;

@@ -107,6 +107,27 @@ std::optional<ApiError> ParseGetSpec(JsonRequest& req, const rapidjson::Value& o
   return std::nullopt;
 }
 
+// A write request's ConsumedCapacity: one entry per table, `factor` units per plain write unit
+// (transactions cost twice).
+void WriteWriteCapacity(JsonWriter& w, const std::vector<WriteSpec>& specs,
+                        const std::vector<table::WriteResult>& results, double factor) {
+  std::map<std::string, double> units;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto& sized = results[i].after ? results[i].after : results[i].before;
+    units[specs[i].table] += factor * WriteUnits(sized ? table::ItemSizeBytes(*sized) : 0);
+  }
+  WriteConsumedCapacityList(w, units);
+}
+
+// TransactItems holds 1..100 entries.
+std::optional<ApiError> CheckTransactItemsCount(const rapidjson::Value& items) {
+  if (items.Size() >= 1 && items.Size() <= kMaxTransactItems) return std::nullopt;
+  return ApiError::Validation(
+      fmt::format("1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy "
+                  "constraint: Member must have length {}",
+                  items.Size() < 1 ? "greater than or equal to 1" : "less than or equal to 100"));
+}
+
 }  // namespace
 
 void DynamoDbApi::BatchWriteItem(const RequestContext&, JsonRequest& req, ApiReply& reply) {
@@ -135,8 +156,7 @@ void DynamoDbApi::BatchWriteItem(const RequestContext&, JsonRequest& req, ApiRep
         "constraint: Member must have length greater than or equal to 1"));
   }
   if (total > kMaxBatchWrite) {
-    return reply(ApiError::Validation(
-        "Too many items requested for the BatchWriteItem call"));
+    return reply(ApiError::Validation("Too many items requested for the BatchWriteItem call"));
   }
   std::vector<WriteSpec> specs(total);
   size_t n = 0;
@@ -148,7 +168,7 @@ void DynamoDbApi::BatchWriteItem(const RequestContext&, JsonRequest& req, ApiRep
       const auto* del = req.Object(request, "DeleteRequest");
       if (auto e = req.error()) return reply(*e);
       if ((put == nullptr) == (del == nullptr)) {
-          return reply(ApiError::Validation(
+        return reply(ApiError::Validation(
             "One or more parameter values were invalid: a WriteRequest must hold exactly one of "
             "PutRequest and DeleteRequest"));
       }
@@ -174,19 +194,7 @@ void DynamoDbApi::BatchWriteItem(const RequestContext&, JsonRequest& req, ApiRep
   if (!result.status.ok()) return reply(ToApiError(result.status));
   JsonWriter w(128);
   w.StartObject().Key("UnprocessedItems").StartObject().EndObject();
-  if (capacity) {
-    std::map<std::string, double> units;
-    for (size_t i = 0; i < specs.size(); ++i) {
-      const auto& r = result.results[i];
-      const auto& sized = r.after ? r.after : r.before;
-      units[specs[i].table] += WriteUnits(sized ? table::ItemSizeBytes(*sized) : 0);
-    }
-    w.Key("ConsumedCapacity").StartArray();
-    for (const auto& [table, u] : units) {
-      w.StartObject().Key("TableName").String(table).Key("CapacityUnits").Double(u).EndObject();
-    }
-    w.EndArray();
-  }
+  if (capacity) WriteWriteCapacity(w, specs, result.results, 1);
   w.EndObject();
   reply(w.Take());
 }
@@ -213,8 +221,8 @@ void DynamoDbApi::BatchGetItem(const RequestContext&, JsonRequest& req, ApiReply
   for (const auto& t : request_items->GetObject()) {
     specs.emplace_back();
     if (auto e = ParseGetSpec(req, t.value,
-                              std::string_view(t.name.GetString(), t.name.GetStringLength()),
-                              false, *tables_, &specs.back())) {
+                              std::string_view(t.name.GetString(), t.name.GetStringLength()), false,
+                              *tables_, &specs.back())) {
       return reply(*e);
     }
   }
@@ -271,13 +279,7 @@ void DynamoDbApi::BatchGetItem(const RequestContext&, JsonRequest& req, ApiReply
     w.EndObject();
   }
   w.EndObject();
-  if (capacity) {
-    w.Key("ConsumedCapacity").StartArray();
-    for (const auto& [table, u] : units) {
-      w.StartObject().Key("TableName").String(table).Key("CapacityUnits").Double(u).EndObject();
-    }
-    w.EndArray();
-  }
+  if (capacity) WriteConsumedCapacityList(w, units);
   w.EndObject();
   reply(w.Take());
 }
@@ -289,13 +291,7 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
   if (transact_items == nullptr) return reply(NotNull("transactItems"));
   bool capacity = false;
   if (auto e = ReadReturnConsumedCapacity(req, &capacity)) return reply(*e);
-  if (transact_items->Size() < 1 || transact_items->Size() > kMaxTransactItems) {
-    return reply(ApiError::Validation(fmt::format(
-        "1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy "
-        "constraint: Member must have length {}",
-        transact_items->Size() < 1 ? "greater than or equal to 1"
-                                   : "less than or equal to 100")));
-  }
+  if (auto e = CheckTransactItemsCount(*transact_items)) return reply(*e);
   if (token && (token->empty() || token->size() > 36)) {
     return reply(ApiError::Validation(
         "1 validation error detected: Value '" + std::string(*token) +
@@ -396,20 +392,7 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
   }
   JsonWriter w(64);
   w.StartObject();
-  if (capacity) {
-    std::map<std::string, double> units;
-    for (size_t i = 0; i < specs.size(); ++i) {
-      const auto& r = result.results[i];
-      const auto& sized = r.after ? r.after : r.before;
-      // Transactions cost twice a plain write.
-      units[specs[i].table] += 2 * WriteUnits(sized ? table::ItemSizeBytes(*sized) : 0);
-    }
-    w.Key("ConsumedCapacity").StartArray();
-    for (const auto& [table, u] : units) {
-      w.StartObject().Key("TableName").String(table).Key("CapacityUnits").Double(u).EndObject();
-    }
-    w.EndArray();
-  }
+  if (capacity) WriteWriteCapacity(w, specs, result.results, 2);
   w.EndObject();
   answer(w.Take());
 }
@@ -418,13 +401,7 @@ void DynamoDbApi::TransactGetItems(const RequestContext&, JsonRequest& req, ApiR
   const auto* transact_items = req.Array("TransactItems");
   if (auto e = req.error()) return reply(*e);
   if (transact_items == nullptr) return reply(NotNull("transactItems"));
-  if (transact_items->Size() < 1 || transact_items->Size() > kMaxTransactItems) {
-    return reply(ApiError::Validation(fmt::format(
-        "1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy "
-        "constraint: Member must have length {}",
-        transact_items->Size() < 1 ? "greater than or equal to 1"
-                                   : "less than or equal to 100")));
-  }
+  if (auto e = CheckTransactItemsCount(*transact_items)) return reply(*e);
   std::vector<GetSpec> specs;
   std::set<std::string> seen;
   for (const auto& entry : transact_items->GetArray()) {

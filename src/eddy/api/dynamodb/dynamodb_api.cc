@@ -70,10 +70,17 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
 }
 
 bool DynamoDbApi::IsRead(std::string_view operation) {
-  static const std::set<std::string_view> kReads = {
-      "GetItem",       "BatchGetItem", "TransactGetItems",    "Query",
-      "Scan",          "DescribeTable", "ListTables",         "ListTagsOfResource",
-      "DescribeLimits", "DescribeContinuousBackups", "DescribeTimeToLive"};
+  static const std::set<std::string_view> kReads = {"GetItem",
+                                                    "BatchGetItem",
+                                                    "TransactGetItems",
+                                                    "Query",
+                                                    "Scan",
+                                                    "DescribeTable",
+                                                    "ListTables",
+                                                    "ListTagsOfResource",
+                                                    "DescribeLimits",
+                                                    "DescribeContinuousBackups",
+                                                    "DescribeTimeToLive"};
   return kReads.count(operation) != 0;
 }
 

@@ -2,9 +2,9 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -95,7 +95,7 @@ class DynamoDbApi final : public AwsService {
   Clock* const clock_;
   std::mutex tokens_mu_;
   std::map<std::string, TokenRecord> tokens_;  // guarded by tokens_mu_
-  std::deque<std::string> token_order_;         // guarded by tokens_mu_; oldest first
+  std::deque<std::string> token_order_;        // guarded by tokens_mu_; oldest first
   std::unique_ptr<WorkerPool> workers_;
 };
 

@@ -18,10 +18,11 @@ enum class Returns { kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew };
 std::optional<ApiError> ReadReturnValues(JsonRequest& req, bool update, Returns* out) {
   auto text = req.String("ReturnValues");
   if (req.error()) return req.error();
-  static const std::map<std::string_view, Returns> kNames = {
-      {"NONE", Returns::kNone},           {"ALL_OLD", Returns::kAllOld},
-      {"UPDATED_OLD", Returns::kUpdatedOld}, {"ALL_NEW", Returns::kAllNew},
-      {"UPDATED_NEW", Returns::kUpdatedNew}};
+  static const std::map<std::string_view, Returns> kNames = {{"NONE", Returns::kNone},
+                                                             {"ALL_OLD", Returns::kAllOld},
+                                                             {"UPDATED_OLD", Returns::kUpdatedOld},
+                                                             {"ALL_NEW", Returns::kAllNew},
+                                                             {"UPDATED_NEW", Returns::kUpdatedNew}};
   *out = Returns::kNone;
   if (!text) return std::nullopt;
   auto it = kNames.find(*text);
@@ -130,9 +131,9 @@ void DynamoDbApi::GetItem(const RequestContext&, JsonRequest& req, ApiReply& rep
     WriteAttributeMap(w, project ? project->Apply(**item) : **item);
   }
   if (capacity) {
-    WriteConsumedCapacity(w, *table_name,
-                          ReadUnits(*item ? table::ItemSizeBytes(**item) : 0,
-                                    consistent.value_or(false)));
+    WriteConsumedCapacity(
+        w, *table_name,
+        ReadUnits(*item ? table::ItemSizeBytes(**item) : 0, consistent.value_or(false)));
   }
   w.EndObject();
   reply(w.Take());

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "eddy/api/dynamodb/write_spec.h"
+
 namespace eddy::api::dynamodb {
 namespace {
 
@@ -91,11 +93,9 @@ std::variant<std::string, ApiError> Comparison(std::string_view op,
     }
     return text + ")";
   }
-  return ApiError::Validation(
-      "1 validation error detected: Value '" + std::string(op) +
-      "' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value "
-      "set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, "
-      "CONTAINS]");
+  return BadEnum(op, "comparisonOperator",
+                 "IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, "
+                 "CONTAINS");
 }
 
 // Expected: {attr: {Value, Exists}} or {attr: {ComparisonOperator, AttributeValueList}}.
@@ -140,20 +140,41 @@ std::variant<std::string, ApiError> ExpectedText(JsonRequest& req, const rapidjs
   return text;
 }
 
+// QueryFilter / ScanFilter / KeyConditions: {attr: {ComparisonOperator, AttributeValueList}},
+// joined by `joiner` (key conditions unparenthesized, as a key condition must be written).
+std::variant<std::string, ApiError> ConditionsText(JsonRequest& req, const rapidjson::Value& map,
+                                                   std::string_view joiner, Placeholders& p,
+                                                   bool key_condition) {
+  std::string text;
+  for (const auto& m : map.GetObject()) {
+    if (!m.value.IsObject()) return ApiError::Serialization("Unexpected value type in payload");
+    auto op = req.String(m.value, "ComparisonOperator");
+    if (req.error()) return *req.error();
+    if (!op) return NotNull("comparisonOperator");
+    std::vector<table::AttributeValue> values;
+    if (auto e = ReadValueList(req, m.value, &values)) return *e;
+    auto c = Comparison(*op, std::move(values),
+                        p.Name(std::string_view(m.name.GetString(), m.name.GetStringLength())), p,
+                        key_condition);
+    if (auto* e = std::get_if<ApiError>(&c)) return *e;
+    if (!text.empty()) text += joiner;
+    text += key_condition ? std::get<std::string>(c) : "(" + std::get<std::string>(c) + ")";
+  }
+  return text;
+}
+
 }  // namespace
 
 std::optional<ApiError> ReadLegacyParameters(JsonRequest& req, const rapidjson::Value& obj,
                                              LegacyExpressions* out) {
-  static constexpr const char* kLegacy[] = {"Expected",     "AttributeUpdates", "AttributesToGet",
-                                            "KeyConditions", "QueryFilter",     "ScanFilter",
-                                            "ConditionalOperator"};
+  static constexpr const char* kLegacy[] = {
+      "Expected",    "AttributeUpdates", "AttributesToGet",    "KeyConditions",
+      "QueryFilter", "ScanFilter",       "ConditionalOperator"};
   static constexpr const char* kExpression[] = {
-      "ConditionExpression",  "UpdateExpression",         "ProjectionExpression",
-      "KeyConditionExpression", "FilterExpression",       "ExpressionAttributeNames",
+      "ConditionExpression",      "UpdateExpression", "ProjectionExpression",
+      "KeyConditionExpression",   "FilterExpression", "ExpressionAttributeNames",
       "ExpressionAttributeValues"};
-  auto present = [&](const char* member) {
-    return obj.HasMember(member) && !obj[member].IsNull();
-  };
+  auto present = [&](const char* member) { return obj.HasMember(member) && !obj[member].IsNull(); };
   std::vector<std::string> legacy, expression;
   for (const char* m : kLegacy) {
     if (present(m)) legacy.emplace_back(m);
@@ -172,9 +193,7 @@ std::optional<ApiError> ReadLegacyParameters(JsonRequest& req, const rapidjson::
   auto joiner = req.String(obj, "ConditionalOperator");
   if (req.error()) return req.error();
   if (joiner && *joiner != "AND" && *joiner != "OR") {
-    return ApiError::Validation("1 validation error detected: Value '" + std::string(*joiner) +
-                                "' at 'conditionalOperator' failed to satisfy constraint: Member "
-                                "must satisfy enum value set: [OR, AND]");
+    return BadEnum(*joiner, "conditionalOperator", "OR, AND");
   }
   const std::string join = joiner && *joiner == "OR" ? " OR " : " AND ";
 
@@ -185,49 +204,15 @@ std::optional<ApiError> ReadLegacyParameters(JsonRequest& req, const rapidjson::
   }
   for (const char* filter_member : {"QueryFilter", "ScanFilter"}) {
     if (const auto* filter = req.Object(obj, filter_member)) {
-      std::string text;
-      for (const auto& m : filter->GetObject()) {
-        if (!m.value.IsObject()) return ApiError::Serialization("Unexpected value type in payload");
-        auto op = req.String(m.value, "ComparisonOperator");
-        if (req.error()) return req.error();
-        if (!op) {
-          return ApiError::Validation(
-              "1 validation error detected: Value null at 'comparisonOperator' failed to "
-              "satisfy constraint: Member must not be null");
-        }
-        std::vector<table::AttributeValue> values;
-        if (auto e = ReadValueList(req, m.value, &values)) return e;
-        auto c = Comparison(*op, std::move(values),
-                            p.Name(std::string_view(m.name.GetString(), m.name.GetStringLength())),
-                            p, false);
-        if (auto* e = std::get_if<ApiError>(&c)) return *e;
-        if (!text.empty()) text += join;
-        text += "(" + std::get<std::string>(c) + ")";
-      }
-      if (!text.empty()) out->filter = text;
+      auto text = ConditionsText(req, *filter, join, p, false);
+      if (auto* e = std::get_if<ApiError>(&text)) return *e;
+      if (!std::get<std::string>(text).empty()) out->filter = std::get<std::string>(text);
     }
   }
   if (const auto* conditions = req.Object(obj, "KeyConditions")) {
-    std::string text;
-    for (const auto& m : conditions->GetObject()) {
-      if (!m.value.IsObject()) return ApiError::Serialization("Unexpected value type in payload");
-      auto op = req.String(m.value, "ComparisonOperator");
-      if (req.error()) return req.error();
-      if (!op) {
-        return ApiError::Validation(
-            "1 validation error detected: Value null at 'comparisonOperator' failed to satisfy "
-            "constraint: Member must not be null");
-      }
-      std::vector<table::AttributeValue> values;
-      if (auto e = ReadValueList(req, m.value, &values)) return e;
-      auto c = Comparison(*op, std::move(values),
-                          p.Name(std::string_view(m.name.GetString(), m.name.GetStringLength())),
-                          p, true);
-      if (auto* e = std::get_if<ApiError>(&c)) return *e;
-      if (!text.empty()) text += " AND ";
-      text += std::get<std::string>(c);
-    }
-    if (!text.empty()) out->key_condition = text;
+    auto text = ConditionsText(req, *conditions, " AND ", p, true);
+    if (auto* e = std::get_if<ApiError>(&text)) return *e;
+    if (!std::get<std::string>(text).empty()) out->key_condition = std::get<std::string>(text);
   }
   if (const auto* updates = req.Object(obj, "AttributeUpdates")) {
     std::vector<std::string> set, remove, add, del;
@@ -268,10 +253,7 @@ std::optional<ApiError> ReadLegacyParameters(JsonRequest& req, const rapidjson::
           add.push_back(name + " " + p.Value(std::move(*value)));
         }
       } else {
-        return ApiError::Validation("1 validation error detected: Value '" + std::string(act) +
-                                    "' at 'attributeUpdates." + attribute +
-                                    ".member.action' failed to satisfy constraint: Member must "
-                                    "satisfy enum value set: [ADD, PUT, DELETE]");
+        return BadEnum(act, "attributeUpdates." + attribute + ".member.action", "ADD, PUT, DELETE");
       }
     }
     std::string text;

@@ -26,9 +26,7 @@ struct LegacyExpressions {
   ExpressionNames names;
   ExpressionValues values;
 
-  bool any() const {
-    return condition || update || projection || key_condition || filter;
-  }
+  bool any() const { return condition || update || projection || key_condition || filter; }
 };
 
 // Reads the legacy members of `obj` into `out`, and refuses a mix of legacy and expression

@@ -6,6 +6,7 @@
 #include "eddy/api/dynamodb/attribute_json.h"
 #include "eddy/api/dynamodb/dynamodb_api.h"
 #include "eddy/api/dynamodb/legacy_params.h"
+#include "eddy/api/dynamodb/write_spec.h"
 #include "eddy/base/crc32c.h"
 #include "eddy/table/expression/condition.h"
 #include "eddy/table/expression/expression_inputs.h"
@@ -25,11 +26,6 @@ using table::TableStore;
 constexpr size_t kPageBytes = 1 << 20;
 
 ApiError Invalid(std::string message) { return ApiError::Validation(std::move(message)); }
-
-ApiError NotNullMember(std::string_view member) {
-  return Invalid("1 validation error detected: Value null at '" + std::string(member) +
-                 "' failed to satisfy constraint: Member must not be null");
-}
 
 // The parts Query and Scan share: names and values, filter, projection, Select, Limit,
 // ExclusiveStartKey, and the paging loop.
@@ -82,9 +78,8 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
   }
   if (select && *select != "ALL_ATTRIBUTES" && *select != "ALL_PROJECTED_ATTRIBUTES" &&
       *select != "SPECIFIC_ATTRIBUTES" && *select != "COUNT") {
-    return Invalid("1 validation error detected: Value '" + std::string(*select) +
-                   "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
-                   "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+    return BadEnum(*select, "select",
+                   "SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES");
   }
   if (select && *select == "ALL_PROJECTED_ATTRIBUTES") {
     return Invalid("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
@@ -196,11 +191,7 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
     w.Key("LastEvaluatedKey");
     WriteAttributeMap(w, *last_evaluated);
   }
-  if (r.capacity) {
-    const double units = std::max<double>(1, static_cast<double>((bytes + 4095) / 4096));
-    w.Key("ConsumedCapacity").StartObject().Key("TableName").String(def.name);
-    w.Key("CapacityUnits").Double(r.consistent ? units : units / 2).EndObject();
-  }
+  if (r.capacity) WriteConsumedCapacity(w, def.name, ReadUnits(bytes, r.consistent));
   w.EndObject();
   return w.Take();
 }
@@ -265,7 +256,7 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
   auto key_condition_text = req.String("KeyConditionExpression");
   auto forward = req.Bool("ScanIndexForward");
   if (auto e = req.error()) return reply(*e);
-  if (!table_name) return reply(NotNullMember("tableName"));
+  if (!table_name) return reply(NotNull("tableName"));
   if (index) {
     return reply(
         Invalid("eddy does not support secondary indexes yet (see "
@@ -303,8 +294,10 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
     CollectAttributes(r.filter->root(), &read);
     for (const auto* key : {&schema.partition_key, &schema.sort_key}) {
       if (!key->empty() && read.count(*key) != 0) {
-        return reply(Invalid("Filter Expression can only contain non-primary key attributes: "
-                             "Primary key attribute: " + *key));
+        return reply(
+            Invalid("Filter Expression can only contain non-primary key attributes: "
+                    "Primary key attribute: " +
+                    *key));
       }
     }
   }
@@ -330,7 +323,7 @@ void DynamoDbApi::Scan(const RequestContext&, JsonRequest& req, ApiReply& reply)
   auto segment = req.Integer("Segment");
   auto total_segments = req.Integer("TotalSegments");
   if (auto e = req.error()) return reply(*e);
-  if (!table_name) return reply(NotNullMember("tableName"));
+  if (!table_name) return reply(NotNull("tableName"));
   if (index) {
     return reply(
         Invalid("eddy does not support secondary indexes yet (see "

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/api/dynamodb/write_spec.h"
 
 namespace eddy::api::dynamodb {
 namespace {
@@ -51,8 +52,8 @@ void CheckTableName(const std::optional<std::string_view>& name, std::string_vie
                "Member must have length less than or equal to 255");
   }
   const bool pattern_ok = std::all_of(name->begin(), name->end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
   if (!pattern_ok || name->empty()) {
     errors.Add(ValidationErrors::Quote(*name), member,
@@ -137,12 +138,6 @@ std::string TableDescriptionResponse(std::string_view member, const RequestConte
   return w.Take();
 }
 
-ApiError NotNullValue(std::string_view member) {
-  return ApiError::Validation("1 validation error detected: Value null at '" +
-                              std::string(member) +
-                              "' failed to satisfy constraint: Member must not be null");
-}
-
 ApiError TableNotFound(std::string_view name) {
   return ApiError::ResourceNotFound("Requested resource not found: Table: " + std::string(name) +
                                     " not found");
@@ -165,16 +160,15 @@ std::optional<ApiError> ParseTags(JsonRequest& req, const rapidjson::Value& arra
     auto value = req.String(t, "Value");
     if (req.error()) return req.error();
     if (!key || !value) {
-      return ApiError::Validation("1 validation error detected: Value null at 'tags." +
-                                  std::string(!key ? "key" : "value") +
-                                  "' failed to satisfy constraint: Member must not be null");
+      return NotNull(!key ? "tags.key" : "tags.value");
     }
     if (key->empty() || key->size() > 128 || value->size() > 256) {
-      return ApiError::Validation("One or more parameter values were invalid: Tag keys must be "
-                                  "1 to 128 characters and values at most 256 characters");
+      return ApiError::Validation(
+          "One or more parameter values were invalid: Tag keys must be "
+          "1 to 128 characters and values at most 256 characters");
     }
-    auto existing = std::find_if(tags->begin(), tags->end(),
-                                 [&](const auto& p) { return p.first == *key; });
+    auto existing =
+        std::find_if(tags->begin(), tags->end(), [&](const auto& p) { return p.first == *key; });
     if (existing != tags->end()) {
       existing->second = std::string(*value);
     } else {
@@ -182,8 +176,9 @@ std::optional<ApiError> ParseTags(JsonRequest& req, const rapidjson::Value& arra
     }
   }
   if (tags->size() > kMaxTags) {
-    return ApiError::Validation("One or more parameter values were invalid: The number of tags "
-                                "exceeds the limit of 50");
+    return ApiError::Validation(
+        "One or more parameter values were invalid: The number of tags "
+        "exceeds the limit of 50");
   }
   return std::nullopt;
 }
@@ -230,17 +225,12 @@ void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     auto attr_type = req.String(a, "AttributeType");
     if (auto e = req.error()) return reply(*e);
     if (!attr_name || !attr_type) {
-      return reply(ApiError::Validation(
-          "1 validation error detected: Value null at 'attributeDefinitions.member." +
-          std::string(!attr_name ? "attributeName" : "attributeType") +
-          "' failed to satisfy constraint: Member must not be null"));
+      return reply(NotNull(!attr_name ? "attributeDefinitions.member.attributeName"
+                                      : "attributeDefinitions.member.attributeType"));
     }
     auto type = ParseScalarType(*attr_type);
     if (!type) {
-      return reply(ApiError::Validation(
-          "1 validation error detected: Value " + ValidationErrors::Quote(*attr_type) +
-          " at 'attributeDefinitions.member.attributeType' failed to satisfy constraint: Member "
-          "must satisfy enum value set: [B, N, S]"));
+      return reply(BadEnum(*attr_type, "attributeDefinitions.member.attributeType", "B, N, S"));
     }
     for (const auto& existing : def.attribute_definitions) {
       if (existing.name == *attr_name) {
@@ -257,27 +247,24 @@ void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     auto key_type = req.String(k, "KeyType");
     if (auto e = req.error()) return reply(*e);
     if (!attr_name || !key_type) {
-      return reply(ApiError::Validation(
-          "1 validation error detected: Value null at 'keySchema.member." +
-          std::string(!attr_name ? "attributeName" : "keyType") +
-          "' failed to satisfy constraint: Member must not be null"));
+      return reply(
+          NotNull(!attr_name ? "keySchema.member.attributeName" : "keySchema.member.keyType"));
     }
     if (*key_type != "HASH" && *key_type != "RANGE") {
-      return reply(ApiError::Validation(
-          "1 validation error detected: Value " + ValidationErrors::Quote(*key_type) +
-          " at 'keySchema.member.keyType' failed to satisfy constraint: Member must satisfy "
-          "enum value set: [HASH, RANGE]"));
+      return reply(BadEnum(*key_type, "keySchema.member.keyType", "HASH, RANGE"));
     }
     key_elements.emplace_back(std::string(*attr_name), std::string(*key_type));
   }
   if (key_elements[0].second != "HASH") {
-    return reply(ApiError::Validation("Invalid KeySchema: The first KeySchemaElement is not a "
-                                      "HASH key type"));
+    return reply(
+        ApiError::Validation("Invalid KeySchema: The first KeySchemaElement is not a "
+                             "HASH key type"));
   }
   if (key_elements.size() == 2) {
     if (key_elements[1].second != "RANGE") {
-      return reply(ApiError::Validation("Invalid KeySchema: The second KeySchemaElement is not "
-                                        "a RANGE key type"));
+      return reply(
+          ApiError::Validation("Invalid KeySchema: The second KeySchemaElement is not "
+                               "a RANGE key type"));
     }
     if (key_elements[0].first == key_elements[1].first) {
       return reply(ApiError::Validation(
@@ -330,10 +317,8 @@ void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     if (auto e = req.error()) return reply(*e);
     if (!read || !write || *read < 1 || *write < 1) {
       ValidationErrors throughput_errors;
-      throughput_errors.CheckRange(read, 1, INT64_MAX,
-                                   "provisionedThroughput.readCapacityUnits");
-      throughput_errors.CheckRange(write, 1, INT64_MAX,
-                                   "provisionedThroughput.writeCapacityUnits");
+      throughput_errors.CheckRange(read, 1, INT64_MAX, "provisionedThroughput.readCapacityUnits");
+      throughput_errors.CheckRange(write, 1, INT64_MAX, "provisionedThroughput.writeCapacityUnits");
       if (!read) {
         throughput_errors.Add("null", "provisionedThroughput.readCapacityUnits",
                               "Member must not be null");
@@ -358,10 +343,7 @@ void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
   }
   if (table_class) {
     if (*table_class != "STANDARD" && *table_class != "STANDARD_INFREQUENT_ACCESS") {
-      return reply(ApiError::Validation(
-          "1 validation error detected: Value " + ValidationErrors::Quote(*table_class) +
-          " at 'tableClass' failed to satisfy constraint: Member must satisfy enum value set: "
-          "[STANDARD, STANDARD_INFREQUENT_ACCESS]"));
+      return reply(BadEnum(*table_class, "tableClass", "STANDARD, STANDARD_INFREQUENT_ACCESS"));
     }
     def.table_class = std::string(*table_class);
   }
@@ -437,9 +419,10 @@ void DynamoDbApi::DeleteTable(const RequestContext& ctx, JsonRequest& req, ApiRe
   if (!deleted.ok()) {
     if (deleted.status().code() == Status::Code::kNotFound) return reply(TableNotFound(table));
     if (deleted.status().code() == Status::Code::kFailedPrecondition) {
-      return reply(ApiError::Validation("Resource cannot be deleted as it is currently "
-                                        "protected against deletion. Disable deletion "
-                                        "protection first."));
+      return reply(
+          ApiError::Validation("Resource cannot be deleted as it is currently "
+                               "protected against deletion. Disable deletion "
+                               "protection first."));
     }
     return reply(ToApiError(deleted.status()));
   }
@@ -532,10 +515,7 @@ void DynamoDbApi::DescribeContinuousBackups(const RequestContext&, JsonRequest& 
                                             ApiReply& reply) {
   auto name = req.String("TableName");
   if (auto e = req.error()) return reply(*e);
-  if (!name) {
-    return reply(ApiError::Validation("1 validation error detected: Value null at 'tableName' "
-                                      "failed to satisfy constraint: Member must not be null"));
-  }
+  if (!name) return reply(NotNull("tableName"));
   const std::string table = TableNameOf(*name);
   if (!tables_->GetTable(table).ok()) {
     return reply(ApiError{400, "TableNotFoundException", "Table not found: " + table});
@@ -555,10 +535,7 @@ namespace {
 // The table of a resource ARN, or the error AWS gives for a malformed or unknown one.
 std::variant<std::string, ApiError> TableOfArn(std::optional<std::string_view> arn,
                                                table::TableStore* tables) {
-  if (!arn) {
-    return ApiError::Validation("1 validation error detected: Value null at 'resourceArn' "
-                                "failed to satisfy constraint: Member must not be null");
-  }
+  if (!arn) return NotNull("resourceArn");
   const size_t slash = arn->find(":table/");
   if (!arn->starts_with("arn:") || slash == std::string_view::npos) {
     return ApiError::Validation("Invalid TableArn: Invalid ResourceArn provided as input " +
@@ -566,8 +543,8 @@ std::variant<std::string, ApiError> TableOfArn(std::optional<std::string_view> a
   }
   std::string name(arn->substr(slash + 7));
   if (!tables->GetTable(name).ok()) {
-    return ApiError::ResourceNotFound("Requested resource not found: ResourcArn: " +
-                                      std::string(*arn) + " not found");
+    return ApiError::ResourceNotFound(
+        "Requested resource not found: ResourcArn: " + std::string(*arn) + " not found");
   }
   return name;
 }
@@ -580,10 +557,7 @@ void DynamoDbApi::TagResource(const RequestContext&, JsonRequest& req, ApiReply&
   if (auto e = req.error()) return reply(*e);
   auto table = TableOfArn(arn, tables_);
   if (auto* e = std::get_if<ApiError>(&table)) return reply(*e);
-  if (tags == nullptr) {
-    return reply(ApiError::Validation("1 validation error detected: Value null at 'tags' failed "
-                                      "to satisfy constraint: Member must not be null"));
-  }
+  if (tags == nullptr) return reply(NotNull("tags"));
   std::optional<ApiError> problem;
   auto updated = tables_->UpdateTable(std::get<std::string>(table), [&](TableDefinition* def) {
     problem = ParseTags(req, *tags, &def->tags);
@@ -600,10 +574,7 @@ void DynamoDbApi::UntagResource(const RequestContext&, JsonRequest& req, ApiRepl
   if (auto e = req.error()) return reply(*e);
   auto table = TableOfArn(arn, tables_);
   if (auto* e = std::get_if<ApiError>(&table)) return reply(*e);
-  if (keys == nullptr) {
-    return reply(ApiError::Validation("1 validation error detected: Value null at 'tagKeys' "
-                                      "failed to satisfy constraint: Member must not be null"));
-  }
+  if (keys == nullptr) return reply(NotNull("tagKeys"));
   std::set<std::string, std::less<>> remove;
   for (const auto& k : keys->GetArray()) {
     if (!k.IsString()) return reply(ApiError::Serialization("TagKeys must be strings"));
@@ -650,8 +621,8 @@ void DynamoDbApi::UpdateTimeToLive(const RequestContext&, JsonRequest& req, ApiR
   auto enabled = req.Bool(*spec, "Enabled");
   auto attribute = req.String(*spec, "AttributeName");
   if (auto e = req.error()) return reply(*e);
-  if (!enabled) return reply(NotNullValue("timeToLiveSpecification.enabled"));
-  if (!attribute) return reply(NotNullValue("timeToLiveSpecification.attributeName"));
+  if (!enabled) return reply(NotNull("timeToLiveSpecification.enabled"));
+  if (!attribute) return reply(NotNull("timeToLiveSpecification.attributeName"));
   if (attribute->empty() || attribute->size() > 255) {
     return reply(ApiError::Validation(
         "1 validation error detected: Value '" + std::string(*attribute) +

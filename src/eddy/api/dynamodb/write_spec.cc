@@ -11,8 +11,7 @@ namespace eddy::api::dynamodb {
 namespace expr = table::expression;
 
 ApiError NotNull(std::string_view member) {
-  return ApiError::Validation("1 validation error detected: Value null at '" +
-                              std::string(member) +
+  return ApiError::Validation("1 validation error detected: Value null at '" + std::string(member) +
                               "' failed to satisfy constraint: Member must not be null");
 }
 
@@ -20,7 +19,8 @@ ApiError BadEnum(std::string_view value, std::string_view member, std::string_vi
   return ApiError::Validation("1 validation error detected: Value '" + std::string(value) +
                               "' at '" + std::string(member) +
                               "' failed to satisfy constraint: Member must satisfy enum value "
-                              "set: [" + std::string(values) + "]");
+                              "set: [" +
+                              std::string(values) + "]");
 }
 
 ApiError Unsupported(std::string_view parameter) {
@@ -57,8 +57,8 @@ std::optional<ApiError> RequestExpressions::Read(JsonRequest& req, const rapidjs
 }
 
 std::optional<ApiError> RequestExpressions::CheckAllUsed() const {
-  Status s = expr::CheckAllPlaceholdersUsed(names ? &*names : nullptr,
-                                            values ? &*values : nullptr, usage);
+  Status s =
+      expr::CheckAllPlaceholdersUsed(names ? &*names : nullptr, values ? &*values : nullptr, usage);
   if (!s.ok()) return ApiError::Validation(s.message());
   return std::nullopt;
 }
@@ -91,13 +91,21 @@ void WriteConsumedCapacity(JsonWriter& w, std::string_view table, double units) 
   w.EndObject();
 }
 
+void WriteConsumedCapacityList(JsonWriter& w, const std::map<std::string, double>& units) {
+  w.Key("ConsumedCapacity").StartArray();
+  for (const auto& [table, u] : units) {
+    w.StartObject().Key("TableName").String(table).Key("CapacityUnits").Double(u).EndObject();
+  }
+  w.EndArray();
+}
+
 std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value& obj,
                                        WriteSpec::Kind kind, const table::TableStore& tables,
                                        WriteSpec* out, std::string_view table) {
   using Kind = WriteSpec::Kind;
   out->kind = kind;
-  auto table_name = table.empty() ? req.String(obj, "TableName")
-                                  : std::optional<std::string_view>(table);
+  auto table_name =
+      table.empty() ? req.String(obj, "TableName") : std::optional<std::string_view>(table);
   const auto* item_json = kind == Kind::kPut ? req.Object(obj, "Item") : nullptr;
   const auto* key_json = kind != Kind::kPut ? req.Object(obj, "Key") : nullptr;
   auto condition_text = req.String(obj, "ConditionExpression");
@@ -112,7 +120,8 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
   if (auto e = ReadLegacyParameters(req, obj, &legacy)) return e;
   if (legacy.update && kind != Kind::kUpdate) return Unsupported("AttributeUpdates here");
   if (legacy.projection || legacy.key_condition || legacy.filter) {
-    return Unsupported(legacy.projection ? "AttributesToGet here" : "KeyConditions or a filter here");
+    return Unsupported(legacy.projection ? "AttributesToGet here"
+                                         : "KeyConditions or a filter here");
   }
   if (legacy.condition) condition_text = *legacy.condition;
   if (legacy.update) update_text = *legacy.update;
@@ -142,8 +151,8 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
     out->update = std::move(parsed).value();
   }
   if (condition_text) {
-    auto parsed = expr::ConditionExpression::Parse(*condition_text, expr::ExpressionKind::kCondition,
-                                                   expressions.inputs());
+    auto parsed = expr::ConditionExpression::Parse(
+        *condition_text, expr::ExpressionKind::kCondition, expressions.inputs());
     if (!parsed.ok()) return ApiError::Validation(parsed.status().message());
     out->condition = std::move(parsed).value();
   }

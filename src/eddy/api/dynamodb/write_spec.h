@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,7 @@ struct RequestExpressions {
   table::expression::ExpressionInputs inputs();
   // Reads both maps from `obj`. `any_expression`: an expression parameter is present (without
   // one, either map is a ValidationException).
-  std::optional<ApiError> Read(JsonRequest& req, const rapidjson::Value& obj,
-                               bool any_expression);
+  std::optional<ApiError> Read(JsonRequest& req, const rapidjson::Value& obj, bool any_expression);
   // After every expression parsed: a supplied placeholder no expression used is an error.
   std::optional<ApiError> CheckAllUsed() const;
 };
@@ -77,6 +77,8 @@ std::optional<ApiError> ReadReturnConsumedCapacity(JsonRequest& req, bool* wante
 double WriteUnits(size_t item_bytes);
 double ReadUnits(size_t item_bytes, bool consistent);
 void WriteConsumedCapacity(JsonWriter& w, std::string_view table, double units);
+// The ConsumedCapacity list of a multi-table request: one entry per table.
+void WriteConsumedCapacityList(JsonWriter& w, const std::map<std::string, double>& units);
 
 // "1 validation error detected: Value null at '<member>' failed to satisfy constraint: Member
 // must not be null".

@@ -254,33 +254,25 @@ Result<ConditionSyntax> Parser::ParseCondition() {
 }
 
 Result<SyntaxNode> Parser::ParseOr(int depth) {
-  EDDY_ASSIGN_OR_RETURN(SyntaxNode first, ParseAnd(depth));
-  if (!IsWord(Peek(), "OR")) return first;
-  if (!IsConditionLike(first)) return SyntaxError();
-  SyntaxNode node;
-  node.kind = SyntaxNode::Kind::kOr;
-  node.children.push_back(std::move(first));
-  while (IsWord(Peek(), "OR")) {
-    EDDY_RETURN_IF_ERROR(CountOperator());
-    Advance();
-    EDDY_ASSIGN_OR_RETURN(SyntaxNode next, ParseAnd(depth));
-    if (!IsConditionLike(next)) return SyntaxError();
-    node.children.push_back(std::move(next));
-  }
-  return node;
+  return ParseChain(depth, "OR", SyntaxNode::Kind::kOr, &Parser::ParseAnd);
 }
 
 Result<SyntaxNode> Parser::ParseAnd(int depth) {
-  EDDY_ASSIGN_OR_RETURN(SyntaxNode first, ParseNot(depth));
-  if (!IsWord(Peek(), "AND")) return first;
+  return ParseChain(depth, "AND", SyntaxNode::Kind::kAnd, &Parser::ParseNot);
+}
+
+Result<SyntaxNode> Parser::ParseChain(int depth, std::string_view word, SyntaxNode::Kind kind,
+                                      Result<SyntaxNode> (Parser::*operand)(int)) {
+  EDDY_ASSIGN_OR_RETURN(SyntaxNode first, (this->*operand)(depth));
+  if (!IsWord(Peek(), word)) return first;
   if (!IsConditionLike(first)) return SyntaxError();
   SyntaxNode node;
-  node.kind = SyntaxNode::Kind::kAnd;
+  node.kind = kind;
   node.children.push_back(std::move(first));
-  while (IsWord(Peek(), "AND")) {
+  while (IsWord(Peek(), word)) {
     EDDY_RETURN_IF_ERROR(CountOperator());
     Advance();
-    EDDY_ASSIGN_OR_RETURN(SyntaxNode next, ParseNot(depth));
+    EDDY_ASSIGN_OR_RETURN(SyntaxNode next, (this->*operand)(depth));
     if (!IsConditionLike(next)) return SyntaxError();
     node.children.push_back(std::move(next));
   }

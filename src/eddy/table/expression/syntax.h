@@ -120,6 +120,9 @@ class Parser {
 
   Result<SyntaxNode> ParseOr(int depth);
   Result<SyntaxNode> ParseAnd(int depth);
+  // `operand (word operand)*` as one `kind` node of all operands (AND, OR chains).
+  Result<SyntaxNode> ParseChain(int depth, std::string_view word, SyntaxNode::Kind kind,
+                                Result<SyntaxNode> (Parser::*operand)(int));
   Result<SyntaxNode> ParseNot(int depth);
   Result<SyntaxNode> ParseComparison(int depth);
   Result<SyntaxNode> ParseTerm(int depth);
