@@ -9,8 +9,8 @@
 #include "bench/kinesis_bench.h"
 #include "bench/log_bench.h"
 #include "eddy/cli/log_commands.h"
-#include "eddy/cli/table_commands.h"
 #include "eddy/cli/stream_commands.h"
+#include "eddy/cli/table_commands.h"
 #include "eddy/server/server.h"
 
 int main(int argc, char** argv) {
@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
   serve->add_flag("--throttle", serve_options.throttle,
                   "Enforce AWS's per-shard limits (writes 1 MiB/s and 1,000 records/s, reads 5 "
                   "calls/s and 2 MiB/s) with ProvisionedThroughputExceededException");
-  serve->add_option("--ttl-interval-ms", serve_options.ttl_interval_ms,
-                    "Pause between passes that delete expired items of TTL tables")
+  serve
+      ->add_option("--ttl-interval-ms", serve_options.ttl_interval_ms,
+                   "Pause between passes that delete expired items of TTL tables")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
   serve->add_option("--http-threads", serve_options.http_threads, "HTTP I/O threads")
@@ -115,10 +116,10 @@ int main(int argc, char** argv) {
       "kinesis",
       "Produce and consume through the Kinesis API (of eddy or any compatible endpoint) and "
       "report throughput, latency, and lost/duplicated/reordered/corrupt records");
-  bench_kinesis
-      ->add_option("--endpoint", kb.endpoint,
-                   "Server to measure, e.g. http://127.0.0.1:4566 (default: start eddy serve "
-                   "on a free port for the run)");
+  bench_kinesis->add_option(
+      "--endpoint", kb.endpoint,
+      "Server to measure, e.g. http://127.0.0.1:4566 (default: start eddy serve "
+      "on a free port for the run)");
   bench_kinesis->add_option("--region", kb.region, "Region to sign for")->capture_default_str();
   bench_kinesis->add_option("--server-pid", kb.server_pid,
                             "With --endpoint: the server's pid, to report its memory");
@@ -162,8 +163,9 @@ int main(int argc, char** argv) {
                           "Split a shard after 1/3 of the run and merge its children after 2/3");
   bench_kinesis->add_flag("--drain-after", kb.drain_after,
                           "Start consumers only when producers are done (measures draining)");
-  bench_kinesis->add_option("--drain-timeout", kb.drain_timeout_s,
-                            "Seconds consumers may take to read everything afterwards")
+  bench_kinesis
+      ->add_option("--drain-timeout", kb.drain_timeout_s,
+                   "Seconds consumers may take to read everything afterwards")
       ->capture_default_str();
   bench_kinesis->add_option("--poll-ms", kb.poll_ms, "Consumer pause after an empty round")
       ->capture_default_str()
@@ -189,9 +191,9 @@ int main(int argc, char** argv) {
       "dynamodb",
       "PutItem, UpdateItem, GetItem and Query through the DynamoDB API (of eddy or any "
       "compatible endpoint): operations/s and latencies per phase");
-  bench_dynamodb
-      ->add_option("--endpoint", db.endpoint,
-                   "Server to measure (default: start eddy serve on a free port for the run)");
+  bench_dynamodb->add_option(
+      "--endpoint", db.endpoint,
+      "Server to measure (default: start eddy serve on a free port for the run)");
   bench_dynamodb->add_option("--region", db.region, "Region to sign for")->capture_default_str();
   bench_dynamodb->add_option("--server-pid", db.server_pid,
                              "With --endpoint: the server's pid, to report its memory");

@@ -29,11 +29,12 @@ struct Connection {
 }
 
 std::unique_ptr<client::KinesisClient> Connect(const Connection& c) {
-  auto settings = auth::ResolveAwsSettings(auth::SettingsSource::FromProcess(), c.profile, "KINESIS");
+  auto settings =
+      auth::ResolveAwsSettings(auth::SettingsSource::FromProcess(), c.profile, "KINESIS");
   if (!settings.ok()) Fail(settings.status().message());
   client::ClientConfig config;
-  config.endpoint = !c.endpoint.empty() ? c.endpoint
-                                        : settings->endpoint_url.value_or("http://127.0.0.1:4566");
+  config.endpoint =
+      !c.endpoint.empty() ? c.endpoint : settings->endpoint_url.value_or("http://127.0.0.1:4566");
   config.region = c.region;
   config.profile = c.profile;
   // eddy accepts any credentials unless keys are configured.
@@ -139,13 +140,13 @@ void Describe(const State& s) {
   auto kinesis = Connect(s.connection);
   auto summary = Check(kinesis->DescribeStreamSummary(s.name));
   auto shards = Check(kinesis->ListShards(s.name));
-  std::printf("stream      %s\narn         %s\nstatus      %s\nmode        %s\n"
-              "retention   %d hours\ncreated     %s\nopen shards %d (%zu in all)\n\n",
-              summary.name.c_str(), summary.arn.c_str(), summary.status.c_str(),
-              summary.mode.c_str(), summary.retention_hours, IsoTime(summary.created_ms).c_str(),
-              summary.open_shard_count, shards.size());
-  std::printf("%-22s %-7s %-22s %-41s %s\n", "shard", "state", "parents", "hash keys from",
-              "to");
+  std::printf(
+      "stream      %s\narn         %s\nstatus      %s\nmode        %s\n"
+      "retention   %d hours\ncreated     %s\nopen shards %d (%zu in all)\n\n",
+      summary.name.c_str(), summary.arn.c_str(), summary.status.c_str(), summary.mode.c_str(),
+      summary.retention_hours, IsoTime(summary.created_ms).c_str(), summary.open_shard_count,
+      shards.size());
+  std::printf("%-22s %-7s %-22s %-41s %s\n", "shard", "state", "parents", "hash keys from", "to");
   for (const auto& shard : shards) {
     std::string parents = shard.parent_shard_id;
     if (!shard.adjacent_parent_shard_id.empty()) {
@@ -211,15 +212,15 @@ void Put(const State& s) {
   std::string line;
   while (std::getline(std::cin, line)) {
     ++line_no;
-    std::string key =
-        s.partition_key.empty() ? fmt::format("line-{}", line_no) : s.partition_key;
+    std::string key = s.partition_key.empty() ? fmt::format("line-{}", line_no) : s.partition_key;
     const size_t record_bytes = line.size() + key.size();
     if (record_bytes > kMaxRecordBytes) {
       flush();
-      Fail(fmt::format("line {} is {} bytes with its partition key; a Kinesis record holds at "
-                       "most {} bytes ({} records before it were put{})",
-                       line_no, record_bytes, kMaxRecordBytes, sent - failed,
-                       failed > 0 ? fmt::format(", {} failed", failed) : ""));
+      Fail(
+          fmt::format("line {} is {} bytes with its partition key; a Kinesis record holds at "
+                      "most {} bytes ({} records before it were put{})",
+                      line_no, record_bytes, kMaxRecordBytes, sent - failed,
+                      failed > 0 ? fmt::format(", {} failed", failed) : ""));
     }
     // Send what is pending first if this record would take the batch over a limit.
     if (lines.size() == kMaxBatchRecords || bytes + record_bytes > kMaxBatchBytes) flush();
@@ -248,9 +249,9 @@ void Tail(const State& s) {
       if (s.format == "raw") {
         std::fwrite(r.data.data(), 1, r.data.size(), stdout);
       } else if (s.format == "json") {
-        std::string line = "{\"shardId\":" + JsonString(t.shard_id) +
-                           ",\"sequenceNumber\":\"" + r.sequence_number +
-                           "\",\"approximateArrivalTimestamp\":\"" + IsoTime(r.arrival_ms) +
+        std::string line = "{\"shardId\":" + JsonString(t.shard_id) + ",\"sequenceNumber\":\"" +
+                           r.sequence_number + "\",\"approximateArrivalTimestamp\":\"" +
+                           IsoTime(r.arrival_ms) +
                            "\",\"partitionKey\":" + JsonString(r.partition_key) + ",\"data\":\"" +
                            base64::Encode(r.data) + "\"}\n";
         std::fwrite(line.data(), 1, line.size(), stdout);
@@ -280,8 +281,9 @@ void AddStreamCommands(CLI::App& app) {
 
   auto* create = stream->add_subcommand("create", "Create a stream and wait until it is ACTIVE");
   create->add_option("name", s->name, "Stream name")->required();
-  create->add_option("--shards", s->shards, "Shard count")->capture_default_str()->check(
-      CLI::Range(1, 100000));
+  create->add_option("--shards", s->shards, "Shard count")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   create->add_flag("--on-demand", s->on_demand, "ON_DEMAND capacity mode");
   create->add_flag("--no-wait", s->no_wait, "Return without waiting for ACTIVE");
   AddConnectionOptions(create, s->connection);

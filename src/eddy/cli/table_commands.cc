@@ -69,8 +69,8 @@ void AddTableCommands(CLI::App& app) {
       for (const auto& c : *batch) {
         std::string line = fmt::format(
             R"({{"sequence":{},"event":"{}","origin":"{}","time_us":{},"keys":{})", c.sequence,
-            EventName(c.event), c.origin == table::ChangeOrigin::kUser ? "user" : "ttl",
-            c.time_us, api::dynamodb::ItemToJson(c.keys));
+            EventName(c.event), c.origin == table::ChangeOrigin::kUser ? "user" : "ttl", c.time_us,
+            api::dynamodb::ItemToJson(c.keys));
         if (c.old_image) line += ",\"old\":" + api::dynamodb::ItemToJson(*c.old_image);
         if (c.new_image) line += ",\"new\":" + api::dynamodb::ItemToJson(*c.new_image);
         line += "}\n";

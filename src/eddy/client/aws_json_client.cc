@@ -56,8 +56,8 @@ Result<std::unique_ptr<AwsJsonClient>> AwsJsonClient::Create(const ServiceInfo& 
                                                              const auth::SettingsSource& source) {
   EDDY_ASSIGN_OR_RETURN(auto settings,
                         auth::ResolveAwsSettings(source, config.profile, service.env_name));
-  std::string region = !config.region.empty() ? config.region
-                                               : settings.region.value_or("us-east-1");
+  std::string region =
+      !config.region.empty() ? config.region : settings.region.value_or("us-east-1");
   std::optional<auth::Credentials> credentials = config.credentials;
   if (!credentials) credentials = settings.credentials;
   if (!credentials) credentials = config.fallback_credentials;
@@ -71,23 +71,22 @@ Result<std::unique_ptr<AwsJsonClient>> AwsJsonClient::Create(const ServiceInfo& 
   if (url.empty()) url = "https://" + service.endpoint_prefix + "." + region + ".amazonaws.com";
   EDDY_ASSIGN_OR_RETURN(auto endpoint, http::ParseEndpoint(url));
   http::HttpClientOptions http_options = config.http;
-  if (http_options.ca_file.empty() && settings.ca_bundle) http_options.ca_file = *settings.ca_bundle;
+  if (http_options.ca_file.empty() && settings.ca_bundle)
+    http_options.ca_file = *settings.ca_bundle;
   EDDY_ASSIGN_OR_RETURN(auto http, http::HttpClient::Create(std::move(endpoint), http_options));
   return std::unique_ptr<AwsJsonClient>(new AwsJsonClient(
       service, std::move(region), std::move(*credentials), config.retry, std::move(http)));
 }
 
-AwsJsonClient::AwsJsonClient(ServiceInfo service, std::string region,
-                             auth::Credentials credentials, RetryOptions retry,
-                             std::unique_ptr<http::HttpClient> http)
+AwsJsonClient::AwsJsonClient(ServiceInfo service, std::string region, auth::Credentials credentials,
+                             RetryOptions retry, std::unique_ptr<http::HttpClient> http)
     : service_(std::move(service)),
       region_(std::move(region)),
       credentials_(std::move(credentials)),
       retry_(retry),
       http_(std::move(http)) {}
 
-Outcome<std::string> AwsJsonClient::Call(std::string_view operation,
-                                         const std::string& json_body) {
+Outcome<std::string> AwsJsonClient::Call(std::string_view operation, const std::string& json_body) {
   const std::string payload_hash = auth::Sha256Hex(json_body);
   std::optional<Backoff> backoff;
   for (int attempt = 1;; ++attempt) {

@@ -1,7 +1,7 @@
 #include "eddy/client/stream_tailer.h"
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <ctime>
 #include <thread>
 
@@ -179,9 +179,9 @@ Outcome<Empty> StreamTailer::ResolveSequenceStart() {
     start_.timestamp_ms = first->records[0].arrival_ms;
     return Empty{};
   }
-  return AwsError{0, "InvalidArgument",
-                  "no shard of stream " + stream_ + " holds sequence number " +
-                      start_.sequence_number};
+  return AwsError{
+      0, "InvalidArgument",
+      "no shard of stream " + stream_ + " holds sequence number " + start_.sequence_number};
 }
 
 Outcome<std::string> StreamTailer::FirstIterator(Shard& shard) {

@@ -1,8 +1,11 @@
 #include "eddy/http/http_client.h"
 
 // Boost 1.74's Asio uses std::exchange without including <utility> (see TOOLCHAIN.md).
+// clang-format off
 #include <utility>
+// clang-format on
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,7 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <mutex>
@@ -243,8 +245,7 @@ class HttpClient::Impl {
   }
 
   template <class Stream>
-  beast::error_code WriteAndRead(Connection& conn, Stream& stream,
-                                 OutgoingRequest& req,
+  beast::error_code WriteAndRead(Connection& conn, Stream& stream, OutgoingRequest& req,
                                  bhttp::response_parser<bhttp::string_body>& parser) {
     beast::error_code result;
     bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
@@ -274,18 +275,18 @@ class HttpClient::Impl {
     return result;
   }
 
-  Result<HttpResponse> Exchange(Connection& conn, OutgoingRequest& req,
-                                bool* stale_connection, bool* keep_alive) {
+  Result<HttpResponse> Exchange(Connection& conn, OutgoingRequest& req, bool* stale_connection,
+                                bool* keep_alive) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
     const beast::error_code ec = conn.secure ? WriteAndRead(conn, *conn.secure, req, parser)
                                              : WriteAndRead(conn, *conn.plain, req, parser);
     // What a keep-alive connection the server closed while idle looks like on next use:
     // nothing of a response, and the peer gone.
-    *stale_connection = !parser.got_some() &&
-                        (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
-                         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-                         ec == ssl::error::stream_truncated);
+    *stale_connection =
+        !parser.got_some() && (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+                               ec == net::error::connection_reset ||
+                               ec == net::error::broken_pipe || ec == ssl::error::stream_truncated);
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         return Status::InvalidArgument("response body over " +

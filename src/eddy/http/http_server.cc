@@ -106,8 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnRead(ec, bytes);
     const auto length = parser_->content_length();
     if (length && *length <= server_->options_.max_body_bytes) {
-      parser_->get().body().reserve(static_cast<size_t>(*length) +
-                                    HttpRequest::kBodySpareCapacity);
+      parser_->get().body().reserve(static_cast<size_t>(*length) + HttpRequest::kBodySpareCapacity);
     }
     bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));

@@ -61,7 +61,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       std::make_unique<api::dynamodb::DynamoDbApi>(parts->tables.get(), SystemClock());
   table::TableSweeperOptions ttl_options;
   ttl_options.interval_ms = options.ttl_interval_ms;
-  parts->ttl = std::make_unique<table::TableSweeper>(parts->tables.get(), SystemClock(), ttl_options);
+  parts->ttl =
+      std::make_unique<table::TableSweeper>(parts->tables.get(), SystemClock(), ttl_options);
   parts->ttl->Start();
   parts->router = std::make_unique<api::AwsRouter>(SystemClock());
   parts->router->Register(parts->kinesis.get());

@@ -16,7 +16,7 @@ struct ServerOptions {
   log::Durability durability = log::Durability::kSync;
   int http_threads = 2;
   int shard_limit = 1000;
-  bool throttle = false;  // AWS's per-shard throughput limits
+  bool throttle = false;       // AWS's per-shard throughput limits
   int ttl_interval_ms = 1000;  // pause between passes of the TTL sweeper
 };
 

@@ -21,8 +21,8 @@ struct ChangeRecord {
   uint64_t sequence = 0;  // per table, increasing in commit order per item; not encoded
   ChangeEvent event = ChangeEvent::kInsert;
   ChangeOrigin origin = ChangeOrigin::kUser;
-  int64_t time_us = 0;  // commit time, microseconds since the epoch
-  Item keys;            // the key attributes only
+  int64_t time_us = 0;            // commit time, microseconds since the epoch
+  Item keys;                      // the key attributes only
   std::optional<Item> old_image;  // MODIFY, REMOVE
   std::optional<Item> new_image;  // INSERT, MODIFY
   friend bool operator==(const ChangeRecord&, const ChangeRecord&) = default;

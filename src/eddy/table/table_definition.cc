@@ -7,12 +7,13 @@ namespace {
 
 constexpr int64_t kFormatVersion = 1;
 
-AttributeValue Int(int64_t v) { return AttributeValue::Num(Number::Parse(std::to_string(v)).value()); }
+AttributeValue Int(int64_t v) {
+  return AttributeValue::Num(Number::Parse(std::to_string(v)).value());
+}
 AttributeValue Str(std::string s) { return AttributeValue::String(std::move(s)); }
 
 AttributeValue EncodeKeyAttribute(const KeyAttribute& k) {
-  return AttributeValue::Map({{"name", Str(k.name)},
-                              {"type", Int(static_cast<int64_t>(k.type))}});
+  return AttributeValue::Map({{"name", Str(k.name)}, {"type", Int(static_cast<int64_t>(k.type))}});
 }
 
 AttributeValue EncodeKeySchema(const KeySchema& key) {
@@ -52,7 +53,8 @@ class Fields {
     *out = parsed;
   }
   void Fail(std::string_view name) {
-    if (status_.ok()) status_ = Status::Corruption("table definition: bad field " + std::string(name));
+    if (status_.ok())
+      status_ = Status::Corruption("table definition: bad field " + std::string(name));
   }
   Status status() const { return status_; }
 
@@ -159,7 +161,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
   f.Read("ttl_attribute", &t.ttl_attribute);
   EDDY_RETURN_IF_ERROR(f.status());
   if (version != kFormatVersion) {
-    return Status::Corruption("table definition: unknown format version " + std::to_string(version));
+    return Status::Corruption("table definition: unknown format version " +
+                              std::to_string(version));
   }
   if (t.name.empty()) return Status::Corruption("table definition: no name");
   EDDY_ASSIGN_OR_RETURN(t.key, DecodeKeySchema(f.Get("key", ValueType::kMap)));
@@ -182,12 +185,14 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
       fi.ReadInt("rcu", &index.read_capacity);
       fi.ReadInt("wcu", &index.write_capacity);
       EDDY_RETURN_IF_ERROR(fi.status());
-      if (projection < 0 || projection > 2) return Status::Corruption("table definition: bad index");
+      if (projection < 0 || projection > 2)
+        return Status::Corruption("table definition: bad index");
       index.projection = static_cast<ProjectionType>(projection);
       EDDY_ASSIGN_OR_RETURN(index.key, DecodeKeySchema(fi.Get("key", ValueType::kMap)));
       if (const auto* non_key = fi.Get("non_key", ValueType::kList)) {
         for (const auto& n : non_key->list()) {
-          if (n.type() != ValueType::kString) return Status::Corruption("table definition: bad index");
+          if (n.type() != ValueType::kString)
+            return Status::Corruption("table definition: bad index");
           index.non_key_attributes.push_back(n.bytes());
         }
       }

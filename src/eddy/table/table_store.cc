@@ -21,10 +21,10 @@ namespace eddy::table {
 namespace {
 
 // Key spaces (docs/design/table-storage.md).
-constexpr char kMetaPrefix = 'M';     // M name -> EncodeTableDefinition
-constexpr char kItemPrefix = 'I';     // I table-id(u32 BE) index-id(u16 BE) pk [sk] -> EncodeItem
-constexpr char kChangePrefix = 'C';   // C table-id(u32 BE) seq(u64 BE) -> EncodeChangeRecord
-const std::string kNextTableIdKey = "N";  // -> next table id (u32 BE)
+constexpr char kMetaPrefix = 'M';    // M name -> EncodeTableDefinition
+constexpr char kItemPrefix = 'I';    // I table-id(u32 BE) index-id(u16 BE) pk [sk] -> EncodeItem
+constexpr char kChangePrefix = 'C';  // C table-id(u32 BE) seq(u64 BE) -> EncodeChangeRecord
+const std::string kNextTableIdKey = "N";   // -> next table id (u32 BE)
 constexpr char kSequenceMarkPrefix = 'S';  // S table-id(u32 BE) -> last trimmed seq (u64 BE)
 
 void PutBigEndian(std::string* out, uint64_t v, int bytes) {
@@ -328,9 +328,8 @@ class TableStore::Impl {
     if (def.name != name || def.id != state->id || !(def.key == state->key)) {
       return Status::InvalidArgument("a table's name, id and key schema cannot change");
     }
-    EDDY_RETURN_IF_ERROR(
-        FromRocks(db_->Put(write_options_, MetaKey(name), EncodeTableDefinition(def)),
-                  "update table"));
+    EDDY_RETURN_IF_ERROR(FromRocks(
+        db_->Put(write_options_, MetaKey(name), EncodeTableDefinition(def)), "update table"));
     std::lock_guard lock(catalog_mu_);
     state->definition = def;
     return def;
@@ -458,7 +457,8 @@ class TableStore::Impl {
 
     // Lock the items' stripes in a global order.
     std::vector<size_t> stripes;
-    for (const auto& t : targets) stripes.push_back(std::hash<std::string>{}(t.storage_key) % stripe_count_);
+    for (const auto& t : targets)
+      stripes.push_back(std::hash<std::string>{}(t.storage_key) % stripe_count_);
     std::sort(stripes.begin(), stripes.end());
     stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
     for (size_t s : stripes) stripes_[s].lock();
@@ -485,8 +485,8 @@ class TableStore::Impl {
       w.after = std::move(*next);
       if (w.after) {
         const KeySchema& key = targets[i].state->key;
-        if (Status s = CheckKeyShape(key, *w.after); !s.ok() ||
-            ItemKey(targets[i].state->id, key, *w.after) != targets[i].storage_key) {
+        if (Status s = CheckKeyShape(key, *w.after);
+            !s.ok() || ItemKey(targets[i].state->id, key, *w.after) != targets[i].storage_key) {
           fail(i, Status::InvalidArgument("a write cannot change an item's key"));
           continue;
         }
@@ -587,7 +587,7 @@ class TableStore::Impl {
   const size_t stripe_count_;
   const std::unique_ptr<std::mutex[]> stripes_;
 
-  std::mutex ddl_mu_;  // serializes CreateTable, DeleteTable, UpdateTable
+  std::mutex ddl_mu_;           // serializes CreateTable, DeleteTable, UpdateTable
   uint32_t next_table_id_ = 1;  // guarded by ddl_mu_ (after Recover)
   mutable std::mutex catalog_mu_;
   std::map<std::string, std::shared_ptr<TableState>, std::less<>> tables_ GUARDED_BY(catalog_mu_);

@@ -35,8 +35,8 @@ using Mutation = std::function<Result<std::optional<Item>>(const std::optional<I
 struct WriteResult {
   std::optional<Item> before;
   std::optional<Item> after;
-  bool changed = false;      // false: the write changed nothing and committed nothing
-  uint64_t change_seq = 0;   // the change record's sequence number when changed
+  bool changed = false;     // false: the write changed nothing and committed nothing
+  uint64_t change_seq = 0;  // the change record's sequence number when changed
 };
 
 // One item of an atomic multi-item write.
@@ -49,7 +49,7 @@ struct WriteOp {
 struct AtomicWriteResult {
   // Ok when everything committed. Otherwise the first failure, and nothing was written.
   Status status;
-  std::vector<Status> op_status;  // one per op, in order (Ok for those that passed)
+  std::vector<Status> op_status;     // one per op, in order (Ok for those that passed)
   std::vector<WriteResult> results;  // one per op when status is Ok
 };
 
@@ -83,8 +83,7 @@ class TableStore {
   // ones see NotFound. `check` runs first, atomically with the deletion (e.g. deletion
   // protection); its error aborts it. Returns the definition as it was.
   Result<TableDefinition> DeleteTable(
-      std::string_view name,
-      const std::function<Status(const TableDefinition&)>& check = nullptr);
+      std::string_view name, const std::function<Status(const TableDefinition&)>& check = nullptr);
   // Changes a table's definition (not its name, id or key schema) atomically.
   Result<TableDefinition> UpdateTable(std::string_view name,
                                       const std::function<Status(TableDefinition*)>& edit);

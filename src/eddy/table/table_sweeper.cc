@@ -65,8 +65,8 @@ Result<uint64_t> TableSweeper::SweepOnce() {
 Result<uint64_t> TableSweeper::SweepTable(const TableDefinition& table) {
   const int64_t now_seconds = clock_->NowMillis() / 1000;
   std::vector<Item> expired_keys;
-  EDDY_RETURN_IF_ERROR(store_->ScanItems(
-      table.name, TableStore::WholeTable(table), true, [&](const Item& item) {
+  EDDY_RETURN_IF_ERROR(
+      store_->ScanItems(table.name, TableStore::WholeTable(table), true, [&](const Item& item) {
         if (IsExpired(item, table.ttl_attribute, now_seconds)) {
           Item key;
           key.emplace(table.key.partition.name, item.at(table.key.partition.name));

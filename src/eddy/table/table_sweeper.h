@@ -12,9 +12,9 @@
 namespace eddy::table {
 
 struct TableSweeperOptions {
-  int interval_ms = 1000;                // pause between passes
-  size_t max_deletes_per_pass = 10000;   // per table, to bound a pass's memory and time
-  int64_t change_retention_hours = 24;   // change records older than this are deleted
+  int interval_ms = 1000;               // pause between passes
+  size_t max_deletes_per_pass = 10000;  // per table, to bound a pass's memory and time
+  int64_t change_retention_hours = 24;  // change records older than this are deleted
 };
 
 // The tables' background upkeep, one pass every `interval_ms`:

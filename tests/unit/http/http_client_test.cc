@@ -53,13 +53,14 @@ class HttpClientTest : public ::testing::Test {
     HttpServerOptions options;
     options.port = 0;
     options.idle_timeout_seconds = idle_timeout_seconds;
-    auto server = HttpServer::Start(options, std::move(handler), [](int status, std::string_view m) {
-      return HttpResponse{status, {}, std::string(m)};
-    });
+    auto server =
+        HttpServer::Start(options, std::move(handler), [](int status, std::string_view m) {
+          return HttpResponse{status, {}, std::string(m)};
+        });
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
-    auto client = HttpClient::Create(
-        Endpoint{false, "127.0.0.1", server_->port()}, HttpClientOptions{});
+    auto client =
+        HttpClient::Create(Endpoint{false, "127.0.0.1", server_->port()}, HttpClientOptions{});
     ASSERT_TRUE(client.ok());
     client_ = std::move(client).value();
   }
@@ -121,10 +122,11 @@ TEST_F(HttpClientTest, ConcurrentCallersEachGetTheirOwnAnswer) {
 }
 
 TEST_F(HttpClientTest, AConnectionTheServerClosedWhileIdleIsReplacedTransparently) {
-  StartServer([](HttpRequest&& request, Responder respond) {
-    respond(HttpResponse{200, {}, request.body});
-  },
-              /*idle_timeout_seconds=*/1);
+  StartServer(
+      [](HttpRequest&& request, Responder respond) {
+        respond(HttpResponse{200, {}, request.body});
+      },
+      /*idle_timeout_seconds=*/1);
   HttpRequest request;
   request.body = "first";
   ASSERT_TRUE(client_->Send(request).ok());
@@ -138,13 +140,14 @@ TEST_F(HttpClientTest, AConnectionTheServerClosedWhileIdleIsReplacedTransparentl
 
 TEST_F(HttpClientTest, AllIdleConnectionsAreDroppedWhenOneIsFoundClosed) {
   // Answers after 200 ms from another thread, so three concurrent calls need three connections.
-  StartServer([](HttpRequest&& request, Responder respond) {
-    std::thread([body = request.body, respond = std::move(respond)]() mutable {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      respond(HttpResponse{200, {}, body});
-    }).detach();
-  },
-              /*idle_timeout_seconds=*/1);
+  StartServer(
+      [](HttpRequest&& request, Responder respond) {
+        std::thread([body = request.body, respond = std::move(respond)]() mutable {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          respond(HttpResponse{200, {}, body});
+        }).detach();
+      },
+      /*idle_timeout_seconds=*/1);
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&] { EXPECT_TRUE(client_->Send(HttpRequest{}).ok()); });
@@ -254,7 +257,8 @@ TEST(HttpClientCannedTest, AChunkedBodyOverTheLimitIsRefused) {
 
 TEST(HttpClientCannedTest, AMalformedResponseIsAnErrorNotACrash) {
   CannedServer server("HTTP/1.1 abc\r\nnonsense\r\n\r\n");
-  auto client = HttpClient::Create(Endpoint{false, "127.0.0.1", server.port()}, HttpClientOptions{});
+  auto client =
+      HttpClient::Create(Endpoint{false, "127.0.0.1", server.port()}, HttpClientOptions{});
   ASSERT_TRUE(client.ok());
   HttpRequest request;
   auto got = (*client)->Send(request);

@@ -109,8 +109,7 @@ TEST(ChangeRecordTest, RoundTripsAndRejectsInconsistentShapes) {
   EXPECT_EQ(*decoded, r);
 
   r.event = ChangeEvent::kInsert;  // an INSERT with an old image cannot exist
-  EXPECT_EQ(DecodeChangeRecord(EncodeChangeRecord(r)).status().code(),
-            Status::Code::kCorruption);
+  EXPECT_EQ(DecodeChangeRecord(EncodeChangeRecord(r)).status().code(), Status::Code::kCorruption);
   const std::string good = EncodeChangeRecord(*decoded);
   for (size_t cut = 0; cut < good.size(); ++cut) {
     EXPECT_FALSE(DecodeChangeRecord(good.substr(0, cut)).ok()) << cut;
@@ -180,9 +179,10 @@ TEST_F(TableStoreTest, WritesProduceExactlyTheChangesThatHappened) {
   EXPECT_FALSE(store_->Write("orders", key, DeleteMutation())->changed);         // nothing
 
   // A failed mutation changes nothing.
-  auto failed = store_->Write("orders", key, [](const std::optional<Item>&) -> Result<std::optional<Item>> {
-    return Status::FailedPrecondition("condition");
-  });
+  auto failed =
+      store_->Write("orders", key, [](const std::optional<Item>&) -> Result<std::optional<Item>> {
+        return Status::FailedPrecondition("condition");
+      });
   EXPECT_EQ(failed.status().code(), Status::Code::kFailedPrecondition);
 
   auto changes = store_->ReadChanges("orders", 0, 100);
@@ -281,10 +281,12 @@ TEST_F(TableStoreTest, ScanOrdersItemsAsDynamoDbDoes) {
     seen.push_back(item.at("sk").number().ToString());
     return true;
   };
-  ASSERT_TRUE(store_->ScanItems("orders", TableStore::Partition(table, S("p")), true, collect).ok());
+  ASSERT_TRUE(
+      store_->ScanItems("orders", TableStore::Partition(table, S("p")), true, collect).ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"-1", "0", "2.5", "10", "1000"}));
   seen.clear();
-  ASSERT_TRUE(store_->ScanItems("orders", TableStore::Partition(table, S("p")), false, collect).ok());
+  ASSERT_TRUE(
+      store_->ScanItems("orders", TableStore::Partition(table, S("p")), false, collect).ok());
   EXPECT_EQ(seen.front(), "1000");
   seen.clear();
   ASSERT_TRUE(store_->ScanItems("orders", TableStore::WholeTable(table), true, collect).ok());
@@ -311,14 +313,15 @@ TEST_F(TableStoreTest, ConcurrentWritersKeepPerItemOrderAndOneChangeEach) {
       for (int i = 0; i < kWrites; ++i) {
         // Two threads share each item; each write increments the item's counter.
         const Item key{{"pk", S("item-" + std::to_string(t % 4))}, {"sk", N("1")}};
-        auto w = store_->Write("orders", key, [&key](const std::optional<Item>& current)
-                                                  -> Result<std::optional<Item>> {
-          Item next = key;
-          const Number one = Number::Parse("1").value();
-          Number count = current ? current->at("n").number() : Number();
-          next["n"] = AttributeValue::Num(Number::Add(count, one).value());
-          return std::optional<Item>(std::move(next));
-        });
+        auto w = store_->Write(
+            "orders", key,
+            [&key](const std::optional<Item>& current) -> Result<std::optional<Item>> {
+              Item next = key;
+              const Number one = Number::Parse("1").value();
+              Number count = current ? current->at("n").number() : Number();
+              next["n"] = AttributeValue::Num(Number::Add(count, one).value());
+              return std::optional<Item>(std::move(next));
+            });
         ASSERT_TRUE(w.ok());
       }
     });
@@ -366,9 +369,8 @@ TEST_F(TableStoreTest, TrimmedChangesNeverGiveTheirSequenceNumbersAgain) {
 
 TEST_F(TableStoreTest, DeleteTableCheckCanRefuse) {
   ASSERT_TRUE(store_->CreateTable(Orders()).ok());
-  auto refused = store_->DeleteTable("orders", [](const TableDefinition&) {
-    return Status::FailedPrecondition("protected");
-  });
+  auto refused = store_->DeleteTable(
+      "orders", [](const TableDefinition&) { return Status::FailedPrecondition("protected"); });
   EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_TRUE(store_->GetTable("orders").ok());
 }
