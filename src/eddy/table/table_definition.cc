@@ -1,5 +1,6 @@
 #include "eddy/table/table_definition.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace eddy::table {
@@ -102,6 +103,38 @@ Result<KeySchema> DecodeKeySchema(const AttributeValue* v) {
 
 }  // namespace
 
+const IndexDefinition* FindIndex(const TableDefinition& table, std::string_view name) {
+  for (const auto& index : table.indexes) {
+    if (index.name == name) return &index;
+  }
+  return nullptr;
+}
+
+std::optional<Item> IndexEntry(const KeySchema& table_key, const IndexDefinition& index,
+                               const Item& item) {
+  auto usable = [&](const KeyAttribute& k) {
+    auto it = item.find(k.name);
+    return it != item.end() && it->second.type() == k.type &&
+           (k.type == ValueType::kNumber || !it->second.bytes().empty());
+  };
+  if (!usable(index.key.partition) || (index.key.sort && !usable(*index.key.sort))) {
+    return std::nullopt;
+  }
+  if (index.projection == ProjectionType::kAll) return item;
+  Item entry;
+  auto copy = [&](const std::string& name) {
+    if (auto it = item.find(name); it != item.end()) entry.insert(*it);
+  };
+  copy(table_key.partition.name);
+  if (table_key.sort) copy(table_key.sort->name);
+  copy(index.key.partition.name);
+  if (index.key.sort) copy(index.key.sort->name);
+  if (index.projection == ProjectionType::kInclude) {
+    for (const auto& name : index.non_key_attributes) copy(name);
+  }
+  return entry;
+}
+
 std::string EncodeTableDefinition(const TableDefinition& t) {
   AttributeMap m;
   m.emplace("version", Int(kFormatVersion));
@@ -125,9 +158,11 @@ std::string EncodeTableDefinition(const TableDefinition& t) {
         {"non_key", AttributeValue::List(std::move(non_key))},
         {"rcu", Int(index.read_capacity)},
         {"wcu", Int(index.write_capacity)},
+        {"backfilling", AttributeValue::Bool(index.backfilling)},
     }));
   }
   m.emplace("indexes", AttributeValue::List(std::move(indexes)));
+  m.emplace("next_index_id", Int(t.next_index_id));
   m.emplace("pay_per_request", AttributeValue::Bool(t.pay_per_request));
   m.emplace("rcu", Int(t.read_capacity));
   m.emplace("wcu", Int(t.write_capacity));
@@ -159,6 +194,7 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
   f.Read("table_class", &t.table_class);
   f.Read("ttl_enabled", &t.ttl_enabled);
   f.Read("ttl_attribute", &t.ttl_attribute);
+  f.ReadInt("next_index_id", &t.next_index_id);
   EDDY_RETURN_IF_ERROR(f.status());
   if (version != kFormatVersion) {
     return Status::Corruption("table definition: unknown format version " +
@@ -184,6 +220,7 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
       fi.ReadInt("projection", &projection);
       fi.ReadInt("rcu", &index.read_capacity);
       fi.ReadInt("wcu", &index.write_capacity);
+      fi.Read("backfilling", &index.backfilling);
       EDDY_RETURN_IF_ERROR(fi.status());
       if (projection < 0 || projection > 2)
         return Status::Corruption("table definition: bad index");
@@ -197,6 +234,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
         }
       }
       EDDY_RETURN_IF_ERROR(fi.status());
+      if (index.id == 0) return Status::Corruption("table definition: bad index id");
+      t.next_index_id = std::max<uint16_t>(t.next_index_id, index.id + 1);
       t.indexes.push_back(std::move(index));
     }
   }

@@ -38,6 +38,9 @@ struct IndexDefinition {
   std::vector<std::string> non_key_attributes;  // kInclude only
   int64_t read_capacity = 0;
   int64_t write_capacity = 0;
+  // A global index added to a table that holds items is being filled from them
+  // (TableStore::AddIndex); it is not readable until that ends.
+  bool backfilling = false;
   friend bool operator==(const IndexDefinition&, const IndexDefinition&) = default;
 };
 
@@ -50,6 +53,9 @@ struct TableDefinition {
   KeySchema key;
   std::vector<KeyAttribute> attribute_definitions;
   std::vector<IndexDefinition> indexes;
+  // The id the next index gets: ids are never reused within a table, so entries a deleted
+  // index left behind can never show up in a new one.
+  uint16_t next_index_id = 1;
   bool pay_per_request = false;
   int64_t read_capacity = 0;
   int64_t write_capacity = 0;
@@ -62,6 +68,16 @@ struct TableDefinition {
   std::string ttl_attribute;
   friend bool operator==(const TableDefinition&, const TableDefinition&) = default;
 };
+
+// The index named `name`, or nullptr.
+const IndexDefinition* FindIndex(const TableDefinition& table, std::string_view name);
+
+// An item's entry in an index: the projected attributes (the table's and the index's key
+// attributes, plus all attributes or the INCLUDE list), or std::nullopt when the item is not in
+// the index (sparse: an index key attribute is missing, of another type than the index's key
+// schema says, or an empty S or B value).
+std::optional<Item> IndexEntry(const KeySchema& table_key, const IndexDefinition& index,
+                               const Item& item);
 
 // The catalog record of a table. It is itself an encoded Item (EncodeItem) of named fields, so
 // fields can be added later without a format break: unknown fields are ignored on decode and a

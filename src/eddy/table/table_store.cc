@@ -8,10 +8,12 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "eddy/base/coding.h"
 #include "eddy/base/thread_annotations.h"
@@ -111,11 +113,18 @@ Status CheckKeyShape(const KeySchema& key, const Item& item) {
 // schema never change.
 struct TableState {
   TableState(TableDefinition def, uint64_t next_seq)
-      : id(def.id), key(def.key), definition(std::move(def)), next_seq_(next_seq) {}
+      : id(def.id),
+        key(def.key),
+        definition(std::move(def)),
+        indexes(std::make_shared<const std::vector<IndexDefinition>>(definition.indexes)),
+        next_seq_(next_seq) {}
 
   const uint32_t id;
   const KeySchema key;
-  TableDefinition definition;  // guarded by the store's catalog mutex
+  // Both guarded by the store's catalog mutex; `indexes` is definition.indexes, shared so a
+  // writer can hold on to the list it maintains without copying it.
+  TableDefinition definition;
+  std::shared_ptr<const std::vector<IndexDefinition>> indexes;
 
   // Registers a writer; false when the table is being deleted.
   bool BeginWrite() {
@@ -168,6 +177,22 @@ class TableStore::Impl {
         stripe_count_(static_cast<size_t>(std::max(1, options.lock_stripes))),
         stripes_(new std::mutex[stripe_count_]) {
     write_options_.sync = options.sync;
+  }
+
+  ~Impl() {
+    stopping_ = true;
+    std::lock_guard lock(backfill_mu_);
+    for (auto& t : backfills_) t.join();
+  }
+
+  // Starts the backfills a previous run left unfinished.
+  void ResumeBackfills() {
+    std::lock_guard lock(catalog_mu_);
+    for (const auto& [name, state] : tables_) {
+      for (const auto& index : state->definition.indexes) {
+        if (index.backfilling) StartBackfill(state, index.id);
+      }
+    }
   }
 
   Status Recover() {
@@ -315,24 +340,159 @@ class TableStore::Impl {
   Result<TableDefinition> UpdateTable(std::string_view name,
                                       const std::function<Status(TableDefinition*)>& edit) {
     std::lock_guard ddl(ddl_mu_);
-    std::shared_ptr<TableState> state;
-    TableDefinition def;
-    {
-      std::lock_guard lock(catalog_mu_);
-      auto it = tables_.find(name);
-      if (it == tables_.end()) return TableNotFound(name);
-      state = it->second;
-      def = state->definition;
-    }
+    auto state = FindTable(name);
+    if (!state) return TableNotFound(name);
+    TableDefinition def = DefinitionOf(*state);
     EDDY_RETURN_IF_ERROR(edit(&def));
     if (def.name != name || def.id != state->id || !(def.key == state->key)) {
       return Status::InvalidArgument("a table's name, id and key schema cannot change");
     }
+    const std::vector<IndexDefinition>& before = *IndexesOf(*state);
+    auto same_index = [](IndexDefinition a, IndexDefinition b) {
+      a.read_capacity = b.read_capacity;
+      a.write_capacity = b.write_capacity;
+      return a == b;
+    };
+    if (def.next_index_id != DefinitionOf(*state).next_index_id ||
+        !std::equal(def.indexes.begin(), def.indexes.end(), before.begin(), before.end(),
+                    same_index)) {
+      return Status::InvalidArgument("UpdateTable cannot add, remove or redefine indexes");
+    }
     EDDY_RETURN_IF_ERROR(FromRocks(
         db_->Put(write_options_, MetaKey(name), EncodeTableDefinition(def)), "update table"));
-    std::lock_guard lock(catalog_mu_);
-    state->definition = def;
+    Publish(*state, def);
     return def;
+  }
+
+  Result<TableDefinition> AddIndex(std::string_view name, IndexDefinition index,
+                                   const std::function<Status(TableDefinition*)>& edit) {
+    std::lock_guard ddl(ddl_mu_);
+    auto state = FindTable(name);
+    if (!state) return TableNotFound(name);
+    TableDefinition def = DefinitionOf(*state);
+    if (FindIndex(def, index.name) != nullptr) {
+      return Status::AlreadyExists("index already exists: " + index.name);
+    }
+    if (def.next_index_id == UINT16_MAX) return Status::ResourceExhausted("no index ids left");
+    if (edit) EDDY_RETURN_IF_ERROR(edit(&def));
+    index.id = def.next_index_id++;
+    index.backfilling = true;
+    def.indexes.push_back(index);
+    EDDY_RETURN_IF_ERROR(FromRocks(
+        db_->Put(write_options_, MetaKey(name), EncodeTableDefinition(def)), "add index"));
+    // Published before the backfill reads anything: every write that locks an item after this
+    // point maintains the index, and the backfill indexes each item under the same lock.
+    Publish(*state, def);
+    StartBackfill(state, index.id);
+    return def;
+  }
+
+  Result<TableDefinition> DeleteIndex(std::string_view name, std::string_view index_name) {
+    std::lock_guard ddl(ddl_mu_);
+    auto state = FindTable(name);
+    if (!state) return TableNotFound(name);
+    TableDefinition def = DefinitionOf(*state);
+    const IndexDefinition* index = FindIndex(def, index_name);
+    if (index == nullptr) return Status::NotFound("index not found: " + std::string(index_name));
+    const std::string space = ItemSpacePrefix(state->id, index->id);
+    std::erase_if(def.indexes, [&](const IndexDefinition& i) { return i.name == index_name; });
+    rocksdb::WriteBatch batch;
+    batch.Put(MetaKey(name), EncodeTableDefinition(def));
+    batch.DeleteRange(AsSlice(space), AsSlice(After(space)));
+    EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "delete index"));
+    // A write that read the old index list may still add an entry under the old id; ids are
+    // never reused, so nothing ever reads it (DeleteTable removes it).
+    Publish(*state, def);
+    return def;
+  }
+
+  TableDefinition DefinitionOf(const TableState& state) const {
+    std::lock_guard lock(catalog_mu_);
+    return state.definition;
+  }
+
+  std::shared_ptr<const std::vector<IndexDefinition>> IndexesOf(const TableState& state) const {
+    std::lock_guard lock(catalog_mu_);
+    return state.indexes;
+  }
+
+  void Publish(TableState& state, const TableDefinition& def) {
+    auto indexes = std::make_shared<const std::vector<IndexDefinition>>(def.indexes);
+    std::lock_guard lock(catalog_mu_);
+    state.definition = def;
+    state.indexes = std::move(indexes);
+  }
+
+  // --- backfill ---
+
+  void StartBackfill(std::shared_ptr<TableState> state, uint16_t index_id) {
+    std::lock_guard lock(backfill_mu_);
+    backfills_.emplace_back([this, state = std::move(state), index_id] {
+      Backfill(state, index_id);
+    });
+  }
+
+  // Indexes every item of the table, each under its item lock (so a concurrent write of the
+  // item either committed before, and is read here, or comes after and maintains the index
+  // itself), then marks the index readable.
+  void Backfill(const std::shared_ptr<TableState>& state, uint16_t index_id) {
+    auto find_index = [&]() -> std::optional<IndexDefinition> {
+      auto indexes = IndexesOf(*state);
+      for (const auto& i : *indexes) {
+        if (i.id == index_id) return i;
+      }
+      return std::nullopt;
+    };
+    std::optional<IndexDefinition> index = find_index();
+    if (!index) return;
+    // A write that locked its item before the index was published may not maintain it; wait
+    // for each such write to commit, so the iterator below sees its item.
+    for (size_t i = 0; i < stripe_count_; ++i) std::lock_guard barrier(stripes_[i]);
+    const std::string space = ItemSpacePrefix(state->id, 0);
+    const std::string space_end = After(space);
+    rocksdb::ReadOptions read;
+    rocksdb::Slice upper = AsSlice(space_end);
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    rocksdb::WriteOptions unsynced;  // the final catalog write syncs the log up to it
+    size_t visited = 0;
+    for (it->Seek(AsSlice(space)); it->Valid(); it->Next()) {
+      if (stopping_) return;
+      if (++visited % 256 == 0 && !find_index()) return;  // the index was deleted
+      if (!state->BeginWrite()) return;                   // the table is being deleted
+      const std::string storage_key = it->key().ToString();
+      std::mutex& stripe = stripes_[std::hash<std::string>{}(storage_key) % stripe_count_];
+      Status s;
+      {
+        std::lock_guard lock(stripe);
+        auto current = ReadItem(storage_key);
+        s = current.status();
+        if (s.ok() && *current) {
+          if (auto entry = IndexEntry(state->key, *index, **current)) {
+            s = FromRocks(db_->Put(unsynced, EntryKey(state->id, state->key, *index, **current),
+                                   EncodeItem(*entry)),
+                          "backfill index");
+          }
+        }
+      }
+      state->EndWrite();
+      if (!s.ok()) return;  // left backfilling; a restart tries again
+    }
+    if (!it->status().ok()) return;
+    std::lock_guard ddl(ddl_mu_);
+    TableDefinition def = DefinitionOf(*state);
+    if (FindTable(def.name) != state) return;
+    bool found = false;
+    for (auto& i : def.indexes) {
+      if (i.id == index_id) {
+        i.backfilling = false;
+        found = true;
+      }
+    }
+    if (!found) return;
+    if (db_->Put(write_options_, MetaKey(def.name), EncodeTableDefinition(def)).ok()) {
+      Publish(*state, def);
+    }
   }
 
   std::shared_ptr<TableState> FindTable(std::string_view name) const {
@@ -348,6 +508,32 @@ class TableStore::Impl {
     AppendKeyValue(item.at(key.partition.name), &k);
     if (key.sort) AppendKeyValue(item.at(key.sort->name), &k);
     return k;
+  }
+
+  // An index entry's key: the index key, then the table key (so entries are unique).
+  static std::string EntryKey(uint32_t table_id, const KeySchema& table_key,
+                              const IndexDefinition& index, const Item& item) {
+    std::string k = ItemSpacePrefix(table_id, index.id);
+    AppendKeyValue(item.at(index.key.partition.name), &k);
+    if (index.key.sort) AppendKeyValue(item.at(index.key.sort->name), &k);
+    AppendKeyValue(item.at(table_key.partition.name), &k);
+    if (table_key.sort) AppendKeyValue(item.at(table_key.sort->name), &k);
+    return k;
+  }
+
+  // Adds to `batch` what keeps `index` in step with an item going from `before` to `after`.
+  static void MaintainIndex(uint32_t table_id, const KeySchema& table_key,
+                            const IndexDefinition& index, const std::optional<Item>& before,
+                            const std::optional<Item>& after, rocksdb::WriteBatch* batch) {
+    std::optional<Item> old_entry = before ? IndexEntry(table_key, index, *before) : std::nullopt;
+    std::optional<Item> new_entry = after ? IndexEntry(table_key, index, *after) : std::nullopt;
+    std::string old_key, new_key;
+    if (old_entry) old_key = EntryKey(table_id, table_key, index, *before);
+    if (new_entry) new_key = EntryKey(table_id, table_key, index, *after);
+    if (old_entry && (!new_entry || old_key != new_key)) batch->Delete(old_key);
+    if (new_entry && (old_key != new_key || old_entry != new_entry)) {
+      batch->Put(new_key, EncodeItem(*new_entry));
+    }
   }
 
   Result<std::optional<Item>> ReadItem(const std::string& storage_key) const {
@@ -462,6 +648,9 @@ class TableStore::Impl {
     std::sort(stripes.begin(), stripes.end());
     stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
     for (size_t s : stripes) stripes_[s].lock();
+    // The index lists are read under the item locks (see AddIndex).
+    std::vector<std::shared_ptr<const std::vector<IndexDefinition>>> indexes(ops.size());
+    for (size_t i = 0; i < ops.size(); ++i) indexes[i] = IndexesOf(*targets[i].state);
 
     rocksdb::WriteBatch batch;
     std::vector<std::pair<TableState*, uint64_t>> sequences;
@@ -503,6 +692,9 @@ class TableStore::Impl {
           batch.Put(targets[i].storage_key, EncodeItem(*w.after));
         } else {
           batch.Delete(targets[i].storage_key);
+        }
+        for (const auto& index : *indexes[i]) {
+          MaintainIndex(state->id, state->key, index, w.before, w.after, &batch);
         }
         ChangeRecord change;
         change.event = !w.before ? ChangeEvent::kInsert
@@ -587,7 +779,11 @@ class TableStore::Impl {
   const size_t stripe_count_;
   const std::unique_ptr<std::mutex[]> stripes_;
 
-  std::mutex ddl_mu_;           // serializes CreateTable, DeleteTable, UpdateTable
+  std::atomic<bool> stopping_{false};
+  std::mutex backfill_mu_;
+  std::vector<std::thread> backfills_ GUARDED_BY(backfill_mu_);
+
+  std::mutex ddl_mu_;           // serializes CreateTable, DeleteTable, UpdateTable, *Index
   uint32_t next_table_id_ = 1;  // guarded by ddl_mu_ (after Recover)
   mutable std::mutex catalog_mu_;
   std::map<std::string, std::shared_ptr<TableState>, std::less<>> tables_ GUARDED_BY(catalog_mu_);
@@ -609,6 +805,7 @@ Result<std::unique_ptr<TableStore>> TableStore::Open(const TableStoreOptions& op
       FromRocks(rocksdb::DB::Open(db_options, options.dir, &raw), "open tables at " + options.dir));
   auto impl = std::make_unique<Impl>(std::unique_ptr<rocksdb::DB>(raw), options, clock);
   EDDY_RETURN_IF_ERROR(impl->Recover());
+  impl->ResumeBackfills();
   return std::unique_ptr<TableStore>(new TableStore(std::move(impl)));
 }
 
@@ -626,6 +823,15 @@ Result<TableDefinition> TableStore::DeleteTable(
 Result<TableDefinition> TableStore::UpdateTable(
     std::string_view name, const std::function<Status(TableDefinition*)>& edit) {
   return impl_->UpdateTable(name, edit);
+}
+
+Result<TableDefinition> TableStore::AddIndex(
+    std::string_view table, IndexDefinition index,
+    const std::function<Status(TableDefinition*)>& edit) {
+  return impl_->AddIndex(table, std::move(index), edit);
+}
+Result<TableDefinition> TableStore::DeleteIndex(std::string_view table, std::string_view index) {
+  return impl_->DeleteIndex(table, index);
 }
 
 Result<std::optional<Item>> TableStore::GetItem(std::string_view table, const Item& key) const {
@@ -656,21 +862,25 @@ Status TableStore::ScanItems(std::string_view table, const ItemRange& range, boo
   return impl_->ScanItems(table, range, forward, visit);
 }
 
-TableStore::ItemRange TableStore::WholeTable(const TableDefinition& table) {
-  std::string lower = ItemSpacePrefix(table.id, 0);
+TableStore::ItemRange TableStore::WholeTable(const TableDefinition& table,
+                                             const IndexDefinition* index) {
+  std::string lower = ItemSpacePrefix(table.id, index ? index->id : 0);
   std::string upper = After(lower);
   return {std::move(lower), std::move(upper)};
 }
 
 TableStore::ItemRange TableStore::Partition(const TableDefinition& table,
-                                            const AttributeValue& partition_key) {
-  std::string lower = ItemSpacePrefix(table.id, 0);
+                                            const AttributeValue& partition_key,
+                                            const IndexDefinition* index) {
+  std::string lower = ItemSpacePrefix(table.id, index ? index->id : 0);
   AppendKeyValue(partition_key, &lower);
   std::string upper = After(lower);
   return {std::move(lower), std::move(upper)};
 }
 
-std::string TableStore::ItemKey(const TableDefinition& table, const Item& item) {
+std::string TableStore::ItemKey(const TableDefinition& table, const Item& item,
+                                const IndexDefinition* index) {
+  if (index) return Impl::EntryKey(table.id, table.key, *index, item);
   return Impl::ItemKey(table.id, table.key, item);
 }
 

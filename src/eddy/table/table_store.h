@@ -84,9 +84,19 @@ class TableStore {
   // protection); its error aborts it. Returns the definition as it was.
   Result<TableDefinition> DeleteTable(
       std::string_view name, const std::function<Status(const TableDefinition&)>& check = nullptr);
-  // Changes a table's definition (not its name, id or key schema) atomically.
+  // Changes a table's definition (not its name, id, key schema or set of indexes; an index's
+  // capacity may change) atomically.
   Result<TableDefinition> UpdateTable(std::string_view name,
                                       const std::function<Status(TableDefinition*)>& edit);
+  // Adds a global index (the API has validated it; the store assigns its id). Every write from
+  // now on maintains it; the items already there are indexed in the background, with the
+  // index marked `backfilling` until that ends (also across a restart). AlreadyExists if the
+  // name is taken. `edit` (optional) changes the definition in the same commit (e.g. adds the
+  // index's attribute definitions).
+  Result<TableDefinition> AddIndex(std::string_view table, IndexDefinition index,
+                                   const std::function<Status(TableDefinition*)>& edit = nullptr);
+  // Removes an index and its entries (stopping its backfill). NotFound if there is none.
+  Result<TableDefinition> DeleteIndex(std::string_view table, std::string_view index);
 
   // --- items ---
   // The item with this key (the table's key attributes of `key`), or std::nullopt.
@@ -106,20 +116,25 @@ class TableStore {
   AtomicWriteResult WriteAtomically(const std::vector<WriteOp>& ops,
                                     ChangeOrigin origin = ChangeOrigin::kUser);
 
-  // Visits the table's items in key order (forward or backward) within [lower, upper) of the
-  // storage-key space given by the bounds below; `visit` returns false to stop. A consistent
-  // snapshot of the table.
+  // Visits the table's items, or an index's entries, in key order (forward or backward) within
+  // [lower, upper) of the storage-key space given by the bounds below; `visit` returns false to
+  // stop. A consistent snapshot of the table.
   struct ItemRange {
     std::string lower;  // inclusive; from PartitionStart / SortKeyBound / TableStart
     std::string upper;  // exclusive
   };
   Status ScanItems(std::string_view table, const ItemRange& range, bool forward,
                    const std::function<bool(const Item& item)>& visit) const;
-  // Key ranges of a table's item space (index 0). `table` must be a current definition.
-  static ItemRange WholeTable(const TableDefinition& table);
-  static ItemRange Partition(const TableDefinition& table, const AttributeValue& partition_key);
-  // The storage key of an item (its key attributes must match the schema).
-  static std::string ItemKey(const TableDefinition& table, const Item& item);
+  // Key ranges of a table's item space or, with `index`, of that index's entries (ordered by
+  // the index key, then the table key). `table` must be a current definition.
+  static ItemRange WholeTable(const TableDefinition& table,
+                              const IndexDefinition* index = nullptr);
+  static ItemRange Partition(const TableDefinition& table, const AttributeValue& partition_key,
+                             const IndexDefinition* index = nullptr);
+  // The storage key of an item or, with `index`, of its index entry (the key attributes of the
+  // table and of the index must match their schemas).
+  static std::string ItemKey(const TableDefinition& table, const Item& item,
+                             const IndexDefinition* index = nullptr);
 
   // --- changes ---
   // Change records with sequence > `after`, in sequence order, at most `limit`, none past the

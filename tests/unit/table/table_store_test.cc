@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "eddy/table/change_record.h"
@@ -82,7 +83,9 @@ TEST(TableDefinitionTest, RoundTripsEveryField) {
   gsi.key.partition = {"status", ValueType::kString};
   gsi.projection = ProjectionType::kInclude;
   gsi.non_key_attributes = {"total", "customer"};
+  gsi.backfilling = true;
   t.indexes.push_back(gsi);
+  t.next_index_id = 3;
   auto decoded = DecodeTableDefinition(EncodeTableDefinition(t));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(*decoded, t);
@@ -291,6 +294,147 @@ TEST_F(TableStoreTest, ScanOrdersItemsAsDynamoDbDoes) {
   seen.clear();
   ASSERT_TRUE(store_->ScanItems("orders", TableStore::WholeTable(table), true, collect).ok());
   EXPECT_EQ(seen.size(), 6u);
+}
+
+// A GSI keyed by (status S, total N), projecting `note` only.
+IndexDefinition ByStatus() {
+  IndexDefinition gsi;
+  gsi.name = "by-status";
+  gsi.key.partition = {"status", ValueType::kString};
+  gsi.key.sort = KeyAttribute{"total", ValueType::kNumber};
+  gsi.projection = ProjectionType::kInclude;
+  gsi.non_key_attributes = {"note"};
+  return gsi;
+}
+
+// Every entry of `index` for partition `status`, as "pk/sk/total[/note]" in index order.
+std::vector<std::string> IndexEntries(TableStore* store, const std::string& index_name,
+                                      const std::string& status) {
+  auto table = *store->GetTable("orders");
+  const IndexDefinition* index = FindIndex(table, index_name);
+  std::vector<std::string> out;
+  if (index == nullptr) return out;
+  auto visit = [&](const Item& item) {
+    std::string line = item.at("pk").bytes() + "/" + item.at("sk").number().ToString() + "/" +
+                       item.at("total").number().ToString();
+    if (item.count("note")) line += "/" + item.at("note").bytes();
+    EXPECT_EQ(item.count("other"), 0u);  // not projected
+    out.push_back(line);
+    return true;
+  };
+  EXPECT_TRUE(
+      store->ScanItems("orders", TableStore::Partition(table, S(status), index), true, visit)
+          .ok());
+  return out;
+}
+
+TEST_F(TableStoreTest, IndexesFollowEveryWriteSparselyWithTheirProjection) {
+  TableDefinition def = Orders();
+  IndexDefinition gsi = ByStatus();
+  gsi.id = 1;
+  def.indexes.push_back(gsi);
+  def.next_index_id = 2;
+  ASSERT_TRUE(store_->CreateTable(def).ok());
+  auto put = [&](Item item) { ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok()); };
+  put({{"pk", S("a")}, {"sk", N("1")}, {"status", S("open")}, {"total", N("30")},
+       {"note", S("x")}, {"other", S("y")}});
+  put({{"pk", S("b")}, {"sk", N("1")}, {"status", S("open")}, {"total", N("5")}});
+  put({{"pk", S("c")}, {"sk", N("1")}, {"status", S("open")}});              // no sort key
+  put({{"pk", S("d")}, {"sk", N("1")}, {"status", N("1")}, {"total", N("1")}});  // wrong type
+  put({{"pk", S("e")}, {"sk", N("1")}, {"status", S("")}, {"total", N("1")}});   // empty
+  EXPECT_EQ(IndexEntries(store_.get(), "by-status", "open"),
+            (std::vector<std::string>{"b/1/5", "a/1/30/x"}));
+  // Moving an item to another index key removes its old entry.
+  put({{"pk", S("a")}, {"sk", N("1")}, {"status", S("closed")}, {"total", N("30")}});
+  EXPECT_EQ(IndexEntries(store_.get(), "by-status", "open"), (std::vector<std::string>{"b/1/5"}));
+  EXPECT_EQ(IndexEntries(store_.get(), "by-status", "closed"),
+            (std::vector<std::string>{"a/1/30"}));
+  // Losing an index key attribute, or the item, removes the entry.
+  put({{"pk", S("a")}, {"sk", N("1")}, {"total", N("30")}});
+  ASSERT_TRUE(store_->Write("orders", {{"pk", S("b")}, {"sk", N("1")}}, DeleteMutation()).ok());
+  EXPECT_TRUE(IndexEntries(store_.get(), "by-status", "open").empty());
+  EXPECT_TRUE(IndexEntries(store_.get(), "by-status", "closed").empty());
+  // And the index survives a reopen.
+  put({{"pk", S("f")}, {"sk", N("2")}, {"status", S("open")}, {"total", N("7")}});
+  Reopen();
+  EXPECT_EQ(IndexEntries(store_.get(), "by-status", "open"), (std::vector<std::string>{"f/2/7"}));
+}
+
+TEST_F(TableStoreTest, AnAddedIndexIsBackfilledWhileWritesGoOn) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  constexpr int kItems = 3000;
+  for (int i = 0; i < kItems; ++i) {
+    Item item{{"pk", S("p" + std::to_string(i))}, {"sk", N("1")}, {"total", N(std::to_string(i))}};
+    if (i % 3 != 0) item["status"] = S("open");  // every third item stays out of the index
+    ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  }
+  // Writers move items in and out of the index while it is being filled.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int round = 0; !stop; ++round) {
+      const int i = (round * 7) % kItems;
+      Item item{{"pk", S("p" + std::to_string(i))}, {"sk", N("1")}, {"total", N(std::to_string(i))}};
+      if (round % 2 == 0) item["status"] = S("open");
+      ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+    }
+  });
+  auto added = store_->AddIndex("orders", ByStatus());
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_TRUE(FindIndex(*added, "by-status")->backfilling);
+  EXPECT_EQ(store_->AddIndex("orders", ByStatus()).status().code(), Status::Code::kAlreadyExists);
+  for (int waited = 0; FindIndex(*store_->GetTable("orders"), "by-status")->backfilling; ++waited) {
+    ASSERT_LT(waited, 2000) << "backfill did not finish";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop = true;
+  writer.join();
+  // The index holds exactly the items that carry the key now.
+  std::set<std::string> expected;
+  auto table = *store_->GetTable("orders");
+  ASSERT_TRUE(store_
+                  ->ScanItems("orders", TableStore::WholeTable(table), true,
+                              [&](const Item& item) {
+                                if (item.count("status")) {
+                                  expected.insert(item.at("pk").bytes() + "/1/" +
+                                                  item.at("total").number().ToString());
+                                }
+                                return true;
+                              })
+                  .ok());
+  const auto entries = IndexEntries(store_.get(), "by-status", "open");
+  EXPECT_EQ(std::set<std::string>(entries.begin(), entries.end()), expected);
+  EXPECT_EQ(entries.size(), expected.size());
+  EXPECT_GT(entries.size(), 1000u);
+}
+
+TEST_F(TableStoreTest, ADeletedIndexLosesItsEntriesAndItsIdIsNotReused) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  Item item{{"pk", S("a")}, {"sk", N("1")}, {"status", S("open")}, {"total", N("1")}};
+  ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  auto first = store_->AddIndex("orders", ByStatus());
+  ASSERT_TRUE(first.ok());
+  const uint16_t first_id = FindIndex(*first, "by-status")->id;
+  auto deleted = store_->DeleteIndex("orders", "by-status");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(FindIndex(*deleted, "by-status"), nullptr);
+  EXPECT_EQ(store_->DeleteIndex("orders", "by-status").status().code(), Status::Code::kNotFound);
+  // Redefining indexes through UpdateTable is refused; capacity changes are not.
+  EXPECT_FALSE(store_
+                   ->UpdateTable("orders",
+                                 [](TableDefinition* t) {
+                                   t->indexes.push_back(ByStatus());
+                                   return Status::Ok();
+                                 })
+                   .ok());
+  Reopen();
+  auto second = store_->AddIndex("orders", ByStatus());
+  ASSERT_TRUE(second.ok());
+  EXPECT_GT(FindIndex(*second, "by-status")->id, first_id);
+  for (int waited = 0; FindIndex(*store_->GetTable("orders"), "by-status")->backfilling; ++waited) {
+    ASSERT_LT(waited, 2000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(IndexEntries(store_.get(), "by-status", "open"), (std::vector<std::string>{"a/1/1"}));
 }
 
 TEST_F(TableStoreTest, DeleteTableRemovesItemsAndARecreatedTableStartsEmpty) {
