@@ -427,9 +427,8 @@ class TableStore::Impl {
 
   void StartBackfill(std::shared_ptr<TableState> state, uint16_t index_id) {
     std::lock_guard lock(backfill_mu_);
-    backfills_.emplace_back([this, state = std::move(state), index_id] {
-      Backfill(state, index_id);
-    });
+    backfills_.emplace_back(
+        [this, state = std::move(state), index_id] { Backfill(state, index_id); });
   }
 
   // Indexes every item of the table, each under its item lock (so a concurrent write of the
@@ -825,9 +824,8 @@ Result<TableDefinition> TableStore::UpdateTable(
   return impl_->UpdateTable(name, edit);
 }
 
-Result<TableDefinition> TableStore::AddIndex(
-    std::string_view table, IndexDefinition index,
-    const std::function<Status(TableDefinition*)>& edit) {
+Result<TableDefinition> TableStore::AddIndex(std::string_view table, IndexDefinition index,
+                                             const std::function<Status(TableDefinition*)>& edit) {
   return impl_->AddIndex(table, std::move(index), edit);
 }
 Result<TableDefinition> TableStore::DeleteIndex(std::string_view table, std::string_view index) {

@@ -127,8 +127,7 @@ class TableStore {
                    const std::function<bool(const Item& item)>& visit) const;
   // Key ranges of a table's item space or, with `index`, of that index's entries (ordered by
   // the index key, then the table key). `table` must be a current definition.
-  static ItemRange WholeTable(const TableDefinition& table,
-                              const IndexDefinition* index = nullptr);
+  static ItemRange WholeTable(const TableDefinition& table, const IndexDefinition* index = nullptr);
   static ItemRange Partition(const TableDefinition& table, const AttributeValue& partition_key,
                              const IndexDefinition* index = nullptr);
   // The storage key of an item or, with `index`, of its index entry (the key attributes of the

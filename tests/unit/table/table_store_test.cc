@@ -323,8 +323,7 @@ std::vector<std::string> IndexEntries(TableStore* store, const std::string& inde
     return true;
   };
   EXPECT_TRUE(
-      store->ScanItems("orders", TableStore::Partition(table, S(status), index), true, visit)
-          .ok());
+      store->ScanItems("orders", TableStore::Partition(table, S(status), index), true, visit).ok());
   return out;
 }
 
@@ -336,10 +335,14 @@ TEST_F(TableStoreTest, IndexesFollowEveryWriteSparselyWithTheirProjection) {
   def.next_index_id = 2;
   ASSERT_TRUE(store_->CreateTable(def).ok());
   auto put = [&](Item item) { ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok()); };
-  put({{"pk", S("a")}, {"sk", N("1")}, {"status", S("open")}, {"total", N("30")},
-       {"note", S("x")}, {"other", S("y")}});
+  put({{"pk", S("a")},
+       {"sk", N("1")},
+       {"status", S("open")},
+       {"total", N("30")},
+       {"note", S("x")},
+       {"other", S("y")}});
   put({{"pk", S("b")}, {"sk", N("1")}, {"status", S("open")}, {"total", N("5")}});
-  put({{"pk", S("c")}, {"sk", N("1")}, {"status", S("open")}});              // no sort key
+  put({{"pk", S("c")}, {"sk", N("1")}, {"status", S("open")}});                  // no sort key
   put({{"pk", S("d")}, {"sk", N("1")}, {"status", N("1")}, {"total", N("1")}});  // wrong type
   put({{"pk", S("e")}, {"sk", N("1")}, {"status", S("")}, {"total", N("1")}});   // empty
   EXPECT_EQ(IndexEntries(store_.get(), "by-status", "open"),
@@ -373,7 +376,8 @@ TEST_F(TableStoreTest, AnAddedIndexIsBackfilledWhileWritesGoOn) {
   std::thread writer([&] {
     for (int round = 0; !stop; ++round) {
       const int i = (round * 7) % kItems;
-      Item item{{"pk", S("p" + std::to_string(i))}, {"sk", N("1")}, {"total", N(std::to_string(i))}};
+      Item item{
+          {"pk", S("p" + std::to_string(i))}, {"sk", N("1")}, {"total", N(std::to_string(i))}};
       if (round % 2 == 0) item["status"] = S("open");
       ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
     }

@@ -36,6 +36,7 @@ struct ReadRequest {
   std::optional<expr::ConditionExpression> filter;
   std::optional<expr::ProjectionExpression> projection;
   bool count_only = false;
+  std::string select;  // as given, or empty
   std::optional<int64_t> limit;
   std::optional<Item> exclusive_start_key;
   bool consistent = false;
@@ -49,7 +50,8 @@ struct ReadRequest {
 
 // Reads the shared members. `key_condition_present`: a Query with a KeyConditionExpression
 // (it makes expressions "in use").
-std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present, ReadRequest* out) {
+std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present, bool has_index,
+                                   ReadRequest* out) {
   auto filter = req.String("FilterExpression");
   auto projection = req.String("ProjectionExpression");
   auto select = req.String("Select");
@@ -81,7 +83,7 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
     return BadEnum(*select, "select",
                    "SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES");
   }
-  if (select && *select == "ALL_PROJECTED_ATTRIBUTES") {
+  if (select && *select == "ALL_PROJECTED_ATTRIBUTES" && !has_index) {
     return Invalid("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
   if (select && projection && *select != "SPECIFIC_ATTRIBUTES") {
@@ -91,6 +93,7 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
         std::string(*select));
   }
   out->count_only = select && *select == "COUNT";
+  if (select) out->select = std::string(*select);
   out->consistent = consistent.value_or(false);
   out->capacity = capacity && *capacity != "NONE";
   const bool any_expression = key_condition_present || filter || projection;
@@ -130,17 +133,86 @@ std::optional<ApiError> ReadShared(JsonRequest& req, bool key_condition_present,
   return std::nullopt;
 }
 
-// One page of items from `range`: Limit and the 1 MB page apply to the items read, the filter
-// to what is returned. `accept` filters further (Scan segments, sort-key check).
+// The index a read names (nullptr: none), with AWS's errors for an unknown or backfilling index,
+// a strongly consistent read of a global index and ALL_ATTRIBUTES from a global index that does
+// not project them. Sets `fetch_from_table` for a local index that must read the table's items
+// (ALL_ATTRIBUTES, or a ProjectionExpression, on a partial projection).
+std::variant<const table::IndexDefinition*, ApiError> ResolveIndex(
+    const TableDefinition& def, const std::optional<std::string_view>& name, const ReadRequest& r,
+    bool* fetch_from_table) {
+  *fetch_from_table = false;
+  if (!name) return static_cast<const table::IndexDefinition*>(nullptr);
+  const table::IndexDefinition* index = table::FindIndex(def, *name);
+  if (index == nullptr) {
+    return Invalid("The table does not have the specified index: " + std::string(*name));
+  }
+  if (index->backfilling) {
+    return Invalid("Cannot read from backfilling global secondary index: " + index->name);
+  }
+  if (!index->local && r.consistent) {
+    return Invalid("Consistent reads are not supported on global secondary indexes");
+  }
+  const bool partial = index->projection != table::ProjectionType::kAll;
+  if (partial && r.select == "ALL_ATTRIBUTES") {
+    if (!index->local) {
+      return Invalid(
+          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+          "supported for global secondary index " +
+          index->name + " because its projection type is not ALL");
+    }
+    *fetch_from_table = true;
+  }
+  if (partial && index->local && r.projection) *fetch_from_table = true;
+  return index;
+}
+
+// The key of an item as a page reports it: the table's key attributes and, reading an index,
+// the index's.
+Item PageKeyOf(const Item& item, const TableDefinition& def, const table::IndexDefinition* index) {
+  Item key = KeyOf(item, def.key);
+  if (index != nullptr) {
+    key.insert(*item.find(index->key.partition.name));
+    if (index->key.sort) key.insert(*item.find(index->key.sort->name));
+  }
+  return key;
+}
+
+// ExclusiveStartKey of an index read: exactly the table's and the index's key attributes.
+std::optional<ApiError> CheckIndexStartKey(const Item& start, const TableDefinition& def,
+                                           const table::IndexDefinition& index) {
+  std::vector<const table::KeyAttribute*> keys{&def.key.partition, &index.key.partition};
+  if (def.key.sort) keys.push_back(&*def.key.sort);
+  if (index.key.sort) keys.push_back(&*index.key.sort);
+  std::set<std::string_view> names;
+  bool matches = true;
+  for (const auto* k : keys) {
+    auto it = start.find(k->name);
+    matches = matches && it != start.end() && it->second.type() == k->type;
+    names.insert(k->name);
+  }
+  if (!matches || start.size() != names.size()) {
+    return Invalid(
+        "The provided starting key is invalid: The provided key element does not match the "
+        "schema");
+  }
+  return std::nullopt;
+}
+
+// One page of items from `range` (of the table, or of `index`): Limit and the 1 MB page apply
+// to the items read, the filter to what is returned. `accept` filters further (Scan segments,
+// sort-key check).
 std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefinition& def,
-                                             TableStore::ItemRange range, bool forward,
-                                             ReadRequest& r,
+                                             const table::IndexDefinition* index,
+                                             bool fetch_from_table, TableStore::ItemRange range,
+                                             bool forward, ReadRequest& r,
                                              const std::function<bool(const Item&)>& accept) {
   if (r.exclusive_start_key) {
-    if (auto e = CheckKey(*r.exclusive_start_key, def.key)) {
+    if (index != nullptr) {
+      if (auto e = CheckIndexStartKey(*r.exclusive_start_key, def, *index)) return *e;
+    } else if (auto e = CheckKey(*r.exclusive_start_key, def.key)) {
       return Invalid("The provided starting key is invalid: " + e->message);
     }
-    const std::string start = TableStore::ItemKey(def, *r.exclusive_start_key);
+    const std::string start = TableStore::ItemKey(def, *r.exclusive_start_key, index);
     if (forward) {
       if (start + '\0' > range.lower) range.lower = start + '\0';
     } else if (start < range.upper) {
@@ -159,22 +231,32 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
   bool stopped_early = false;
   // An ExclusiveStartKey outside the range leaves nothing to read.
   const bool empty_range = range.lower >= range.upper;
+  Status fetch_status;
   Status s = empty_range
                  ? Status::Ok()
-                 : tables->ScanItems(def.name, range, forward, [&](const Item& item) {
+                 : tables->ScanItems(def.name, range, forward, [&](const Item& entry) {
                      if ((r.limit && scanned >= *r.limit) || bytes >= kPageBytes ||
                          visited_bytes >= kPageBytes) {
                        stopped_early = true;
                        return false;
                      }
-                     visited_bytes += table::ItemSizeBytes(item);
-                     if (!accept(item)) {
-                       last_evaluated = KeyOf(item, def.key);
-                       return true;
+                     visited_bytes += table::ItemSizeBytes(entry);
+                     last_evaluated = PageKeyOf(entry, def, index);
+                     if (!accept(entry)) return true;
+                     // A local index with a partial projection reads the table's item.
+                     std::optional<Item> fetched;
+                     if (fetch_from_table) {
+                       auto got = tables->GetItem(def.name, KeyOf(entry, def.key));
+                       if (!got.ok()) {
+                         fetch_status = got.status();
+                         return false;
+                       }
+                       if (!*got) return true;  // deleted since the page began
+                       fetched = std::move(*got);
                      }
+                     const Item& item = fetched ? *fetched : entry;
                      ++scanned;
                      bytes += table::ItemSizeBytes(item);
-                     last_evaluated = KeyOf(item, def.key);
                      if (r.filter && !r.filter->Evaluate(item)) return true;
                      ++count;
                      if (!r.count_only)
@@ -182,6 +264,7 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
                      return true;
                    });
   if (!s.ok()) return ToApiError(s);
+  if (!fetch_status.ok()) return ToApiError(fetch_status);
   // Reaching the Limit exactly also reports where to go on, as DynamoDB does.
   if (r.limit && scanned == *r.limit) stopped_early = true;
   if (!r.count_only) w.EndArray();
@@ -257,13 +340,10 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
   auto forward = req.Bool("ScanIndexForward");
   if (auto e = req.error()) return reply(*e);
   if (!table_name) return reply(NotNull("tableName"));
-  if (index) {
-    return reply(
-        Invalid("eddy does not support secondary indexes yet (see "
-                "docs/compat/dynamodb.md)"));
-  }
   ReadRequest r;
-  if (auto e = ReadShared(req, key_condition_text.has_value(), &r)) return reply(*e);
+  if (auto e = ReadShared(req, key_condition_text.has_value(), index.has_value(), &r)) {
+    return reply(*e);
+  }
   if (!key_condition_text && r.legacy_key_condition) key_condition_text = *r.legacy_key_condition;
   if (!key_condition_text) {
     return reply(
@@ -279,12 +359,17 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
 
   auto def = tables_->GetTable(*table_name);
   if (!def.ok()) return reply(ToApiError(def.status()));
+  bool fetch_from_table = false;
+  auto resolved = ResolveIndex(*def, index, r, &fetch_from_table);
+  if (auto* e = std::get_if<ApiError>(&resolved)) return reply(*e);
+  const table::IndexDefinition* read_index = std::get<const table::IndexDefinition*>(resolved);
+  const table::KeySchema& key_schema = read_index ? read_index->key : def->key;
   expr::KeySchema schema;
-  schema.partition_key = def->key.partition.name;
-  schema.partition_key_type = def->key.partition.type;
-  if (def->key.sort) {
-    schema.sort_key = def->key.sort->name;
-    schema.sort_key_type = def->key.sort->type;
+  schema.partition_key = key_schema.partition.name;
+  schema.partition_key_type = key_schema.partition.type;
+  if (key_schema.sort) {
+    schema.sort_key = key_schema.sort->name;
+    schema.sort_key_type = key_schema.sort->type;
   }
   auto keys = expr::AnalyzeKeyCondition(*key_condition, schema);
   if (!keys.ok()) return reply(Invalid(keys.status().message()));
@@ -302,17 +387,17 @@ void DynamoDbApi::Query(const RequestContext&, JsonRequest& req, ApiReply& reply
     }
   }
 
-  TableStore::ItemRange range = TableStore::Partition(*def, keys->partition_value);
+  TableStore::ItemRange range = TableStore::Partition(*def, keys->partition_value, read_index);
   const std::string partition_prefix = range.lower;
   if (keys->sort) ApplySortCondition(*keys->sort, partition_prefix, &range);
   const auto& sort = keys->sort;
   const std::string sort_name = schema.sort_key;
-  auto result =
-      ReadPage(tables_, *def, std::move(range), forward.value_or(true), r, [&](const Item& item) {
-        if (!sort) return true;
-        auto it = item.find(sort_name);
-        return it != item.end() && sort->Matches(it->second);
-      });
+  auto result = ReadPage(tables_, *def, read_index, fetch_from_table, std::move(range),
+                         forward.value_or(true), r, [&](const Item& item) {
+                           if (!sort) return true;
+                           auto it = item.find(sort_name);
+                           return it != item.end() && sort->Matches(it->second);
+                         });
   if (auto* e = std::get_if<ApiError>(&result)) return reply(*e);
   reply(std::move(std::get<std::string>(result)));
 }
@@ -324,11 +409,6 @@ void DynamoDbApi::Scan(const RequestContext&, JsonRequest& req, ApiReply& reply)
   auto total_segments = req.Integer("TotalSegments");
   if (auto e = req.error()) return reply(*e);
   if (!table_name) return reply(NotNull("tableName"));
-  if (index) {
-    return reply(
-        Invalid("eddy does not support secondary indexes yet (see "
-                "docs/compat/dynamodb.md)"));
-  }
   if (total_segments && (*total_segments < 1 || *total_segments > 1000000)) {
     return reply(Invalid(fmt::format(
         "1 validation error detected: Value '{}' at 'totalSegments' failed to satisfy "
@@ -361,12 +441,16 @@ void DynamoDbApi::Scan(const RequestContext&, JsonRequest& req, ApiReply& reply)
                             *segment, *total_segments)));
   }
   ReadRequest r;
-  if (auto e = ReadShared(req, false, &r)) return reply(*e);
+  if (auto e = ReadShared(req, false, index.has_value(), &r)) return reply(*e);
   Status unused = expr::CheckAllPlaceholdersUsed(r.names ? &*r.names : nullptr,
                                                  r.values ? &*r.values : nullptr, r.usage);
   if (!unused.ok()) return reply(Invalid(unused.message()));
   auto def = tables_->GetTable(*table_name);
   if (!def.ok()) return reply(ToApiError(def.status()));
+  bool fetch_from_table = false;
+  auto resolved = ResolveIndex(*def, index, r, &fetch_from_table);
+  if (auto* e = std::get_if<ApiError>(&resolved)) return reply(*e);
+  const table::IndexDefinition* read_index = std::get<const table::IndexDefinition*>(resolved);
 
   // Segments split the table by a stable hash of the partition key: every item belongs to
   // exactly one segment, whatever the number of items.
@@ -379,7 +463,8 @@ void DynamoDbApi::Scan(const RequestContext&, JsonRequest& req, ApiReply& reply)
     table::AppendKeyValue(item.at(partition_name), &encoded);
     return crc32c::Value(encoded) % segments == mine;
   };
-  auto result = ReadPage(tables_, *def, TableStore::WholeTable(*def), true, r, in_segment);
+  auto result = ReadPage(tables_, *def, read_index, fetch_from_table,
+                         TableStore::WholeTable(*def, read_index), true, r, in_segment);
   if (auto* e = std::get_if<ApiError>(&result)) return reply(*e);
   reply(std::move(std::get<std::string>(result)));
 }

@@ -99,6 +99,8 @@ void WriteThroughput(JsonWriter& w, int64_t read, int64_t write) {
   w.EndObject();
 }
 
+void WriteIndexDescriptions(JsonWriter& w, const RequestContext& ctx, const TableDefinition& t);
+
 void WriteTableDescription(JsonWriter& w, const RequestContext& ctx, const TableDefinition& t,
                            std::string_view status) {
   w.StartObject();
@@ -118,6 +120,7 @@ void WriteTableDescription(JsonWriter& w, const RequestContext& ctx, const Table
   w.Key("ItemCount").Int(0);
   w.Key("TableArn").String(TableArn(ctx, t.name));
   w.Key("TableId").String(TableId(t));
+  WriteIndexDescriptions(w, ctx, t);
   if (t.pay_per_request) {
     w.Key("BillingModeSummary").StartObject().Key("BillingMode").String("PAY_PER_REQUEST");
     w.Key("LastUpdateToPayPerRequestDateTime").Timestamp(t.created_ms).EndObject();
@@ -183,6 +186,294 @@ std::optional<ApiError> ParseTags(JsonRequest& req, const rapidjson::Value& arra
   return std::nullopt;
 }
 
+constexpr size_t kMaxGlobalIndexes = 20;
+constexpr size_t kMaxLocalIndexes = 5;
+constexpr size_t kMaxProjectedAttributes = 100;  // NonKeyAttributes over all indexes
+
+ApiError InvalidParameter(std::string_view what) {
+  return ApiError::Validation("One or more parameter values were invalid: " + std::string(what));
+}
+
+const KeyAttribute* DefinitionOf(const std::vector<KeyAttribute>& definitions,
+                                 std::string_view name) {
+  for (const auto& a : definitions) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+// AttributeDefinitions: [{AttributeName, AttributeType}], names unique.
+std::optional<ApiError> ParseAttributeDefinitions(JsonRequest& req, const rapidjson::Value& array,
+                                                  std::vector<KeyAttribute>* out) {
+  for (const auto& a : array.GetArray()) {
+    auto attr_name = req.String(a, "AttributeName");
+    auto attr_type = req.String(a, "AttributeType");
+    if (auto e = req.error()) return e;
+    if (!attr_name || !attr_type) {
+      return NotNull(!attr_name ? "attributeDefinitions.member.attributeName"
+                                : "attributeDefinitions.member.attributeType");
+    }
+    auto type = ParseScalarType(*attr_type);
+    if (!type) return BadEnum(*attr_type, "attributeDefinitions.member.attributeType", "B, N, S");
+    for (const auto& existing : *out) {
+      if (existing.name == *attr_name) {
+        return ApiError::Validation(
+            "Cannot have two attributes with the same name. Attribute name: " + existing.name);
+      }
+    }
+    out->push_back(KeyAttribute{std::string(*attr_name), *type});
+  }
+  return std::nullopt;
+}
+
+// An index's throughput: required on a provisioned table for a global index, refused on an
+// on-demand one; `index` names the index in messages.
+std::optional<ApiError> ParseIndexThroughput(JsonRequest& req, const rapidjson::Value* throughput,
+                                             bool pay_per_request, IndexDefinition* index) {
+  if (pay_per_request) {
+    if (throughput != nullptr) {
+      return InvalidParameter("ProvisionedThroughput should not be specified for index: " +
+                              index->name + " when BillingMode is PAY_PER_REQUEST");
+    }
+    return std::nullopt;
+  }
+  if (throughput == nullptr) {
+    return InvalidParameter("ProvisionedThroughput is not specified for index: " + index->name);
+  }
+  auto read = req.Integer(*throughput, "ReadCapacityUnits");
+  auto write = req.Integer(*throughput, "WriteCapacityUnits");
+  if (auto e = req.error()) return e;
+  if (!read || !write || *read < 1 || *write < 1) {
+    return InvalidParameter(
+        "ReadCapacityUnits and WriteCapacityUnits must both be specified and at least 1 for "
+        "index: " +
+        index->name);
+  }
+  index->read_capacity = *read;
+  index->write_capacity = *write;
+  return std::nullopt;
+}
+
+// One element of GlobalSecondaryIndexes / LocalSecondaryIndexes (or an UpdateTable Create):
+// its name, key schema (attributes from `definitions`), projection and, for a global index,
+// throughput. `member` is the request member, for messages.
+std::optional<ApiError> ParseIndex(JsonRequest& req, const rapidjson::Value& json, bool local,
+                                   const std::vector<KeyAttribute>& definitions,
+                                   bool pay_per_request, std::string_view member,
+                                   IndexDefinition* out) {
+  auto name = req.String(json, "IndexName");
+  const auto* key_schema = req.Array(json, "KeySchema");
+  const auto* projection = req.Object(json, "Projection");
+  const auto* throughput = req.Object(json, "ProvisionedThroughput");
+  if (auto e = req.error()) return e;
+  ValidationErrors errors;
+  const std::string prefix = std::string(member) + ".member.";
+  CheckTableName(name, prefix + "indexName", errors);
+  if (key_schema == nullptr) {
+    errors.Add("null", prefix + "keySchema", "Member must not be null");
+  } else if (key_schema->Size() < 1 || key_schema->Size() > 2) {
+    errors.Add("[]", prefix + "keySchema",
+               key_schema->Size() < 1 ? "Member must have length greater than or equal to 1"
+                                      : "Member must have length less than or equal to 2");
+  }
+  if (projection == nullptr) errors.Add("null", prefix + "projection", "Member must not be null");
+  if (!errors.empty()) return errors.ToError();
+  out->name = std::string(*name);
+  out->local = local;
+
+  std::vector<std::pair<std::string, std::string>> elements;  // name, HASH|RANGE
+  for (const auto& k : key_schema->GetArray()) {
+    auto attr_name = req.String(k, "AttributeName");
+    auto key_type = req.String(k, "KeyType");
+    if (auto e = req.error()) return e;
+    if (!attr_name || !key_type) {
+      return NotNull(prefix +
+                     (!attr_name ? "keySchema.member.attributeName" : "keySchema.member.keyType"));
+    }
+    if (*key_type != "HASH" && *key_type != "RANGE") {
+      return BadEnum(*key_type, prefix + "keySchema.member.keyType", "HASH, RANGE");
+    }
+    elements.emplace_back(std::string(*attr_name), std::string(*key_type));
+  }
+  if (elements[0].second != "HASH") {
+    return ApiError::Validation(
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  if (elements.size() == 2) {
+    if (elements[1].second != "RANGE") {
+      return ApiError::Validation(
+          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    }
+    if (elements[0].first == elements[1].first) {
+      return ApiError::Validation(
+          "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    }
+  }
+  std::vector<std::string> undefined;
+  for (const auto& [attr, type] : elements) {
+    if (DefinitionOf(definitions, attr) == nullptr) undefined.push_back(attr);
+  }
+  if (!undefined.empty()) {
+    std::vector<std::string> defined;
+    for (const auto& a : definitions) defined.push_back(a.name);
+    return InvalidParameter(fmt::format(
+        "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], "
+        "AttributeDefinitions: [{}]",
+        fmt::join(undefined, ", "), fmt::join(defined, ", ")));
+  }
+  out->key.partition = *DefinitionOf(definitions, elements[0].first);
+  if (elements.size() == 2) out->key.sort = *DefinitionOf(definitions, elements[1].first);
+
+  auto projection_type = req.String(*projection, "ProjectionType");
+  const auto* non_key = req.Array(*projection, "NonKeyAttributes");
+  if (auto e = req.error()) return e;
+  if (!projection_type) {
+    return InvalidParameter("Unknown ProjectionType: null");
+  }
+  if (*projection_type == "ALL") {
+    out->projection = table::ProjectionType::kAll;
+  } else if (*projection_type == "KEYS_ONLY") {
+    out->projection = table::ProjectionType::kKeysOnly;
+  } else if (*projection_type == "INCLUDE") {
+    out->projection = table::ProjectionType::kInclude;
+  } else {
+    return BadEnum(*projection_type, prefix + "projection.projectionType",
+                   "ALL, INCLUDE, KEYS_ONLY");
+  }
+  if (out->projection == table::ProjectionType::kInclude) {
+    if (non_key == nullptr || non_key->Empty()) {
+      return InvalidParameter("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    }
+    for (const auto& n : non_key->GetArray()) {
+      if (!n.IsString()) return ApiError::Serialization("NonKeyAttributes must be strings");
+      std::string attribute(n.GetString(), n.GetStringLength());
+      if (attribute.empty() || attribute.size() > 255) {
+        return InvalidParameter("NonKeyAttributes names must be 1 to 255 characters long");
+      }
+      if (std::find(out->non_key_attributes.begin(), out->non_key_attributes.end(), attribute) !=
+          out->non_key_attributes.end()) {
+        return InvalidParameter("Duplicate NonKeyAttributes name: " + attribute);
+      }
+      out->non_key_attributes.push_back(std::move(attribute));
+    }
+  } else if (non_key != nullptr) {
+    return InvalidParameter(
+        fmt::format("ProjectionType is {}, but NonKeyAttributes is specified", *projection_type));
+  }
+  if (local) {
+    if (throughput != nullptr) {
+      return ApiError::Serialization("Unexpected field ProvisionedThroughput in a local index");
+    }
+    return std::nullopt;
+  }
+  return ParseIndexThroughput(req, throughput, pay_per_request, out);
+}
+
+// CreateTable's GlobalSecondaryIndexes and LocalSecondaryIndexes, into `def` (whose key,
+// attribute definitions and billing mode are set).
+std::optional<ApiError> ParseTableIndexes(JsonRequest& req, const rapidjson::Value* gsis,
+                                          const rapidjson::Value* lsis, TableDefinition* def) {
+  if (lsis != nullptr) {
+    if (lsis->Empty()) return InvalidParameter("List of LocalSecondaryIndexes is empty");
+    if (!def->key.sort) {
+      return InvalidParameter(
+          "Table KeySchema does not have a range key, which is required when specifying a "
+          "LocalSecondaryIndex");
+    }
+    if (lsis->Size() > kMaxLocalIndexes) {
+      return InvalidParameter(fmt::format(
+          "Number of LocalSecondaryIndexes exceeds per-table limit of {}", kMaxLocalIndexes));
+    }
+    for (const auto& json : lsis->GetArray()) {
+      IndexDefinition index;
+      if (auto e = ParseIndex(req, json, true, def->attribute_definitions, def->pay_per_request,
+                              "localSecondaryIndexes", &index)) {
+        return e;
+      }
+      if (!(index.key.partition == def->key.partition)) {
+        return InvalidParameter(fmt::format(
+            "Index KeySchema does not have the same leading hash key as table KeySchema for "
+            "index: {}. index hash key: {}, table hash key: {}",
+            index.name, index.key.partition.name, def->key.partition.name));
+      }
+      if (!index.key.sort) {
+        return InvalidParameter("Index KeySchema does not have a range key for index: " +
+                                index.name);
+      }
+      def->indexes.push_back(std::move(index));
+    }
+  }
+  if (gsis != nullptr) {
+    if (gsis->Empty()) return InvalidParameter("List of GlobalSecondaryIndexes is empty");
+    if (gsis->Size() > kMaxGlobalIndexes) {
+      return InvalidParameter(fmt::format(
+          "GlobalSecondaryIndex count exceeds the per-table limit of {}", kMaxGlobalIndexes));
+    }
+    for (const auto& json : gsis->GetArray()) {
+      IndexDefinition index;
+      if (auto e = ParseIndex(req, json, false, def->attribute_definitions, def->pay_per_request,
+                              "globalSecondaryIndexes", &index)) {
+        return e;
+      }
+      def->indexes.push_back(std::move(index));
+    }
+  }
+  std::set<std::string> names;
+  size_t projected = 0;
+  for (auto& index : def->indexes) {
+    if (!names.insert(index.name).second) {
+      return InvalidParameter("Duplicate index name: " + index.name);
+    }
+    projected += index.non_key_attributes.size();
+    index.id = def->next_index_id++;
+  }
+  if (projected > kMaxProjectedAttributes) {
+    return InvalidParameter(fmt::format(
+        "The number of attributes in key schema and projections of all indexes exceeds the "
+        "limit of {}",
+        kMaxProjectedAttributes));
+  }
+  return std::nullopt;
+}
+
+void WriteIndexDescriptions(JsonWriter& w, const RequestContext& ctx, const TableDefinition& t) {
+  auto write_projection = [&](const IndexDefinition& index) {
+    w.Key("Projection").StartObject();
+    w.Key("ProjectionType")
+        .String(index.projection == table::ProjectionType::kAll        ? "ALL"
+                : index.projection == table::ProjectionType::kKeysOnly ? "KEYS_ONLY"
+                                                                       : "INCLUDE");
+    if (index.projection == table::ProjectionType::kInclude) {
+      w.Key("NonKeyAttributes").StartArray();
+      for (const auto& n : index.non_key_attributes) w.String(n);
+      w.EndArray();
+    }
+    w.EndObject();
+  };
+  for (const bool local : {false, true}) {
+    bool any = false;
+    for (const auto& index : t.indexes) {
+      if (index.local != local) continue;
+      if (!any) w.Key(local ? "LocalSecondaryIndexes" : "GlobalSecondaryIndexes").StartArray();
+      any = true;
+      w.StartObject();
+      w.Key("IndexName").String(index.name);
+      WriteKeySchema(w, index.key);
+      write_projection(index);
+      if (!local) {
+        w.Key("IndexStatus").String(index.backfilling ? "CREATING" : "ACTIVE");
+        if (index.backfilling) w.Key("Backfilling").Bool(true);
+        WriteThroughput(w, index.read_capacity, index.write_capacity);
+      }
+      w.Key("IndexSizeBytes").Int(0);
+      w.Key("ItemCount").Int(0);
+      w.Key("IndexArn").String(TableArn(ctx, t.name) + "/index/" + index.name);
+      w.EndObject();
+    }
+    if (any) w.EndArray();
+  }
+}
+
 }  // namespace
 
 void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply) {
@@ -219,26 +510,8 @@ void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
 
   TableDefinition def;
   def.name = std::string(*name);
-  // AttributeDefinitions.
-  for (const auto& a : attribute_definitions->GetArray()) {
-    auto attr_name = req.String(a, "AttributeName");
-    auto attr_type = req.String(a, "AttributeType");
-    if (auto e = req.error()) return reply(*e);
-    if (!attr_name || !attr_type) {
-      return reply(NotNull(!attr_name ? "attributeDefinitions.member.attributeName"
-                                      : "attributeDefinitions.member.attributeType"));
-    }
-    auto type = ParseScalarType(*attr_type);
-    if (!type) {
-      return reply(BadEnum(*attr_type, "attributeDefinitions.member.attributeType", "B, N, S"));
-    }
-    for (const auto& existing : def.attribute_definitions) {
-      if (existing.name == *attr_name) {
-        return reply(ApiError::Validation(
-            "Cannot have two attributes with the same name. Attribute name: " + existing.name));
-      }
-    }
-    def.attribute_definitions.push_back(KeyAttribute{std::string(*attr_name), *type});
+  if (auto e = ParseAttributeDefinitions(req, *attribute_definitions, &def.attribute_definitions)) {
+    return reply(*e);
   }
   // KeySchema.
   std::vector<std::pair<std::string, std::string>> key_elements;  // name, HASH|RANGE
@@ -289,20 +562,35 @@ void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
         "AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
         fmt::join(undefined, ", "), fmt::join(defined, ", "))));
   }
-  if (gsis != nullptr || lsis != nullptr) {
-    return reply(ApiError::Validation(
-        "One or more parameter values were invalid: eddy does not support secondary indexes yet "
-        "(see docs/compat/dynamodb.md)"));
-  }
-  if (def.attribute_definitions.size() != key_elements.size()) {
-    return reply(ApiError::Validation(
-        "One or more parameter values were invalid: Number of attributes in KeySchema does not "
-        "exactly match number of attributes defined in AttributeDefinitions"));
-  }
   def.key.partition = *definition_of(key_elements[0].first);
   if (key_elements.size() == 2) def.key.sort = *definition_of(key_elements[1].first);
   // Billing.
   def.pay_per_request = billing && *billing == "PAY_PER_REQUEST";
+  if (auto e = ParseTableIndexes(req, gsis, lsis, &def)) return reply(*e);
+  // Every defined attribute is a key attribute of the table or of an index.
+  std::set<std::string> key_attributes{def.key.partition.name};
+  if (def.key.sort) key_attributes.insert(def.key.sort->name);
+  for (const auto& index : def.indexes) {
+    key_attributes.insert(index.key.partition.name);
+    if (index.key.sort) key_attributes.insert(index.key.sort->name);
+  }
+  if (def.attribute_definitions.size() != key_attributes.size() && !def.indexes.empty()) {
+    return reply(InvalidParameter(
+        "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
+        [&] {
+          std::vector<std::string> names;
+          for (const auto& a : def.attribute_definitions) {
+            names.push_back(a.name);
+          }
+          return fmt::format("{}", fmt::join(names, ", "));
+        }() +
+        "], keys used: [" + fmt::format("{}", fmt::join(key_attributes, ", ")) + "]"));
+  }
+  if (def.attribute_definitions.size() != key_attributes.size()) {
+    return reply(ApiError::Validation(
+        "One or more parameter values were invalid: Number of attributes in KeySchema does not "
+        "exactly match number of attributes defined in AttributeDefinitions"));
+  }
   if (def.pay_per_request && throughput != nullptr) {
     return reply(ApiError::Validation(
         "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
@@ -437,6 +725,7 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
   auto deletion_protection = req.Bool("DeletionProtectionEnabled");
   auto table_class = req.String("TableClass");
   const auto* gsi_updates = req.Array("GlobalSecondaryIndexUpdates");
+  const auto* attribute_definitions = req.Array("AttributeDefinitions");
   const auto* stream = req.Object("StreamSpecification");
   if (auto e = req.error()) return reply(*e);
   CheckTableNameOrArn(name, errors);
@@ -445,10 +734,106 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
                "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");
   }
   if (!errors.empty()) return reply(errors.ToError());
-  if (gsi_updates != nullptr || stream != nullptr) {
-    return reply(ApiError::Validation(
-        "One or more parameter values were invalid: eddy does not support secondary indexes or "
-        "streams yet (see docs/compat/dynamodb.md)"));
+  if (stream != nullptr) {
+    auto enabled = req.Bool(*stream, "StreamEnabled");
+    if (auto e = req.error()) return reply(*e);
+    if (enabled && *enabled) {
+      return reply(InvalidParameter(
+          "eddy does not support DynamoDB Streams yet (see docs/compat/dynamodb.md)"));
+    }
+  }
+  const std::string table = TableNameOf(*name);
+  auto current = tables_->GetTable(table);
+  if (!current.ok()) return reply(TableNotFound(table));
+
+  // GlobalSecondaryIndexUpdates: at most one Create or Delete, any number of Updates.
+  std::optional<IndexDefinition> create_index;
+  std::optional<std::string> delete_index;
+  std::vector<std::pair<std::string, const rapidjson::Value*>> index_throughputs;
+  if (gsi_updates != nullptr) {
+    std::vector<KeyAttribute> definitions = current->attribute_definitions;
+    if (attribute_definitions != nullptr) {
+      std::vector<KeyAttribute> added;
+      if (auto e = ParseAttributeDefinitions(req, *attribute_definitions, &added)) {
+        return reply(*e);
+      }
+      for (const auto& a : added) {
+        const KeyAttribute* existing = DefinitionOf(definitions, a.name);
+        if (existing == nullptr) {
+          definitions.push_back(a);
+        } else if (existing->type != a.type) {
+          return reply(
+              InvalidParameter("Cannot change the type of an existing attribute: " + a.name));
+        }
+      }
+    }
+    const bool on_demand = billing ? *billing == "PAY_PER_REQUEST" : current->pay_per_request;
+    for (const auto& u : gsi_updates->GetArray()) {
+      const auto* create = req.Object(u, "Create");
+      const auto* update = req.Object(u, "Update");
+      const auto* remove = req.Object(u, "Delete");
+      if (auto e = req.error()) return reply(*e);
+      if ((create != nullptr) + (update != nullptr) + (remove != nullptr) != 1) {
+        return reply(InvalidParameter(
+            "One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update or "
+            "GlobalSecondaryIndexUpdate.Delete must be specified"));
+      }
+      if ((create != nullptr || remove != nullptr) && (create_index || delete_index)) {
+        return reply(ApiError::LimitExceeded(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+            "simultaneously per table"));
+      }
+      const rapidjson::Value& body = create ? *create : update ? *update : *remove;
+      if (create != nullptr) {
+        IndexDefinition index;
+        if (auto e = ParseIndex(req, body, false, definitions, on_demand,
+                                "globalSecondaryIndexUpdates.member.create", &index)) {
+          return reply(*e);
+        }
+        if (table::FindIndex(*current, index.name) != nullptr) {
+          return reply(InvalidParameter("Index with name: " + index.name + " already exists"));
+        }
+        size_t globals = 0;
+        for (const auto& i : current->indexes) {
+          globals += i.local ? 0 : 1;
+          if (i.backfilling) {
+            return reply(ApiError::LimitExceeded(
+                "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                "simultaneously per table"));
+          }
+        }
+        if (globals >= kMaxGlobalIndexes) {
+          return reply(InvalidParameter(fmt::format(
+              "GlobalSecondaryIndex count exceeds the per-table limit of {}", kMaxGlobalIndexes)));
+        }
+        create_index = std::move(index);
+        continue;
+      }
+      auto index_name = req.String(body, "IndexName");
+      const auto* index_throughput = req.Object(body, "ProvisionedThroughput");
+      if (auto e = req.error()) return reply(*e);
+      if (!index_name) {
+        return reply(NotNull(remove ? "globalSecondaryIndexUpdates.member.delete.indexName"
+                                    : "globalSecondaryIndexUpdates.member.update.indexName"));
+      }
+      const IndexDefinition* existing = table::FindIndex(*current, *index_name);
+      if (existing == nullptr || existing->local) {
+        return reply(ApiError::ResourceNotFound(
+            "Requested resource not found: Index: " + std::string(*index_name) + " not found"));
+      }
+      if (remove != nullptr) {
+        delete_index = std::string(*index_name);
+      } else {
+        IndexDefinition check = *existing;
+        if (auto e = ParseIndexThroughput(req, index_throughput, on_demand, &check)) {
+          return reply(*e);
+        }
+        index_throughputs.emplace_back(std::string(*index_name), index_throughput);
+      }
+    }
+  } else if (attribute_definitions != nullptr) {
+    return reply(InvalidParameter(
+        "AttributeDefinitions can be given only with GlobalSecondaryIndexUpdates Create"));
   }
   std::optional<int64_t> read, write;
   if (throughput != nullptr) {
@@ -461,7 +846,6 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
           "must both be specified and at least 1"));
     }
   }
-  const std::string table = TableNameOf(*name);
   std::optional<ApiError> problem;
   auto updated = tables_->UpdateTable(table, [&](TableDefinition* def) {
     const bool to_on_demand = billing && *billing == "PAY_PER_REQUEST";
@@ -482,6 +866,16 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     if (to_on_demand) {
       def->pay_per_request = true;
       def->read_capacity = def->write_capacity = 0;
+      for (auto& index : def->indexes) index.read_capacity = index.write_capacity = 0;
+    }
+    for (const auto& [index_name, index_throughput] : index_throughputs) {
+      for (auto& index : def->indexes) {
+        if (index.name != index_name) continue;
+        if (auto e = ParseIndexThroughput(req, index_throughput, def->pay_per_request, &index)) {
+          problem = *e;
+          return Status::InvalidArgument("");
+        }
+      }
     }
     if (to_provisioned) def->pay_per_request = false;
     if (read) {
@@ -493,11 +887,37 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     return Status::Ok();
   });
   if (problem) return reply(*problem);
+  if (updated.ok() && create_index) {
+    const table::KeySchema key = create_index->key;
+    const std::string index_name = create_index->name;
+    updated = tables_->AddIndex(table, std::move(*create_index), [&](TableDefinition* def) {
+      for (const KeyAttribute* k : {&key.partition, key.sort ? &*key.sort : nullptr}) {
+        if (k != nullptr && DefinitionOf(def->attribute_definitions, k->name) == nullptr) {
+          def->attribute_definitions.push_back(*k);
+        }
+      }
+      return Status::Ok();
+    });
+    if (updated.status().code() == Status::Code::kAlreadyExists) {
+      return reply(InvalidParameter("Index with name: " + index_name + " already exists"));
+    }
+  }
+  if (updated.ok() && delete_index) {
+    updated = tables_->DeleteIndex(table, *delete_index);
+    if (updated.status().code() == Status::Code::kNotFound && tables_->GetTable(table).ok()) {
+      return reply(ApiError::ResourceNotFound(
+          "Requested resource not found: Index: " + *delete_index + " not found"));
+    }
+  }
   if (!updated.ok()) {
     if (updated.status().code() == Status::Code::kNotFound) return reply(TableNotFound(table));
     return reply(ToApiError(updated.status()));
   }
-  reply(TableDescriptionResponse("TableDescription", ctx, *updated, "ACTIVE"));
+  // A table with an index being filled is UPDATING in AWS's terms.
+  const bool backfilling = std::any_of(updated->indexes.begin(), updated->indexes.end(),
+                                       [](const IndexDefinition& i) { return i.backfilling; });
+  reply(TableDescriptionResponse("TableDescription", ctx, *updated,
+                                 backfilling ? "UPDATING" : "ACTIVE"));
 }
 
 void DynamoDbApi::DescribeLimits(const RequestContext&, JsonRequest&, ApiReply& reply) {

@@ -1,5 +1,7 @@
 #include "eddy/api/dynamodb/write_spec.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -164,6 +166,7 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
   const table::KeySchema& schema = out->definition.key;
   if (kind == Kind::kPut) {
     if (auto e = CheckItemKey(out->item, schema)) return e;
+    if (auto e = CheckIndexKeys(out->definition, out->item)) return e;
     if (auto e = CheckItemSize(out->item)) return e;
     out->key = KeyOf(out->item, schema);
   } else {
@@ -175,6 +178,32 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
         return ApiError::Validation(
             "One or more parameter values were invalid: Cannot update attribute " + attribute +
             ". This attribute is part of the key");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> CheckIndexKeys(const table::TableDefinition& table,
+                                       const table::Item& item) {
+  for (const auto& index : table.indexes) {
+    for (const KeyAttribute* key :
+         {&index.key.partition, index.key.sort ? &*index.key.sort : nullptr}) {
+      if (key == nullptr) continue;
+      auto it = item.find(key->name);
+      if (it == item.end()) continue;  // sparse: the item is not in this index
+      if (it->second.type() != key->type) {
+        return ApiError::Validation(fmt::format(
+            "One or more parameter values were invalid: Type mismatch for Index Key {} "
+            "Expected: {} Actual: {} IndexName: {}",
+            key->name, table::TypeName(key->type), table::TypeName(it->second.type()), index.name));
+      }
+      if (key->type != table::ValueType::kNumber && it->second.bytes().empty()) {
+        return ApiError::Validation(fmt::format(
+            "One or more parameter values are not valid. A value specified for a secondary "
+            "index key is not supported. The AttributeValue for a key attribute cannot contain "
+            "an empty {} value. IndexName: {}, IndexKey: {}",
+            key->type == table::ValueType::kString ? "string" : "binary", index.name, key->name));
       }
     }
   }
@@ -221,6 +250,10 @@ table::Mutation WriteSpec::MakeMutation() {
     if (!after.ok()) {
       update_error = ApiError::Validation(after.status().message());
       return Status::InvalidArgument(after.status().message());
+    }
+    if (auto e = CheckIndexKeys(definition, *after)) {
+      update_error = std::move(e);
+      return Status::InvalidArgument(update_error->message);
     }
     if (table::ItemSizeBytes(*after) > kMaxItemBytes) {
       update_error =

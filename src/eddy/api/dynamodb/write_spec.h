@@ -83,6 +83,12 @@ void WriteConsumedCapacityList(JsonWriter& w, const std::map<std::string, double
 // "1 validation error detected: Value null at '<member>' failed to satisfy constraint: Member
 // must not be null".
 ApiError NotNull(std::string_view member);
+
+// The secondary-index key attributes `item` carries: each of its index key type ("Type
+// mismatch for Index Key ...") and not an empty S or B. An item without them is simply not in
+// that index.
+[[nodiscard]] std::optional<ApiError> CheckIndexKeys(const table::TableDefinition& table,
+                                                     const table::Item& item);
 // The same for a value outside an enum.
 ApiError BadEnum(std::string_view value, std::string_view member, std::string_view values);
 // A parameter eddy does not serve yet.
