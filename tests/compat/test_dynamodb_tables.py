@@ -255,6 +255,29 @@ def test_tags_and_describe_calls_that_tools_make(ddb, table_name):
     assert backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
         "PointInTimeRecoveryStatus"] == "DISABLED"
     assert ddb.describe_limits()["TableMaxWriteCapacityUnits"] == 40000
+    # Endpoint discovery points back at the server the client used.
+    endpoints = ddb.describe_endpoints()["Endpoints"]
+    assert endpoints == [{"Address": ddb.meta.endpoint_url.split("://")[1],
+                          "CachePeriodInMinutes": 1440}]
+
+
+def test_a_transaction_over_4_mb_is_refused_and_writes_nothing(ddb, table_name):
+    create(ddb, table_name)
+    big = "x" * (390 * 1024)
+    items = [{"Put": {"TableName": table_name, "Item": {"pk": {"S": "big-%d" % i},
+                                                         "blob": {"S": big}}}}
+             for i in range(11)]  # 11 x 390 KB > 4 MB, each item under 400 KB
+    code, message = error_of(ddb.transact_write_items, TransactItems=items)
+    assert code == "ValidationException"
+    assert "4 MB" in message  # message text unconfirmed
+
+    def count():  # a Scan page stops at 1 MB, so page through
+        pages = ddb.get_paginator("scan").paginate(TableName=table_name, Select="COUNT")
+        return sum(page["Count"] for page in pages)
+
+    assert count() == 0
+    ddb.transact_write_items(TransactItems=items[:10])  # 3.9 MB is allowed
+    assert count() == 10
 
 
 def test_aws_cli_round_trip(server, table_name):

@@ -92,6 +92,7 @@ void AwsRouter::Handle(http::HttpRequest&& request, http::Responder respond) con
   RequestContext context;
   context.request_id = NewRequestId();
   context.received_ms = clock_->NowMillis();
+  context.host = std::string(request.Header("Host"));
   if (std::string region = RegionFromAuthorization(request.Header("Authorization"));
       !region.empty()) {
     context.region = std::move(region);

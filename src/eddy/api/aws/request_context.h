@@ -11,6 +11,7 @@ struct RequestContext {
   std::string operation;             // e.g. "PutRecords"
   std::string region = "us-east-1";  // from the SigV4 credential scope when present
   std::string account_id = "000000000000";
+  std::string host;  // the Host header, as the client addressed the server
   int64_t received_ms = 0;
 };
 

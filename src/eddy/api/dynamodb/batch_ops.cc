@@ -15,6 +15,8 @@
 namespace eddy::api::dynamodb {
 namespace {
 
+constexpr size_t kMaxTransactionBytes = 4 << 20;
+
 namespace expr = table::expression;
 using table::Item;
 
@@ -319,6 +321,7 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
   std::vector<WriteSpec> specs(transact_items->Size());
   std::set<std::string> seen;
   size_t n = 0;
+  size_t transaction_bytes = 0;
   for (const auto& entry : transact_items->GetArray()) {
     static constexpr std::pair<const char*, WriteSpec::Kind> kKinds[] = {
         {"ConditionCheck", WriteSpec::Kind::kConditionCheck},
@@ -345,6 +348,14 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
     if (!seen.insert(ItemIdentity(spec)).second) {
       return answer(ApiError::Validation(
           "Transaction request cannot include multiple operations on one item"));
+    }
+    // The items a transaction writes may add up to 4 MB (a Put counts its item, the other
+    // actions their key).
+    transaction_bytes += table::ItemSizeBytes(kind == WriteSpec::Kind::kPut ? spec.item : spec.key);
+    if (transaction_bytes > kMaxTransactionBytes) {
+      return answer(ApiError::Validation(
+          "Transaction request cannot be larger than 4 MB: the aggregate size of its items "
+          "exceeds the limit"));
     }
   }
   std::vector<table::WriteOp> ops;

@@ -14,6 +14,7 @@ const std::map<std::string_view, DynamoDbApi::Operation>& DynamoDbApi::Registry(
       {"DeleteTable", &DynamoDbApi::DeleteTable},
       {"UpdateTable", &DynamoDbApi::UpdateTable},
       {"DescribeLimits", &DynamoDbApi::DescribeLimits},
+      {"DescribeEndpoints", &DynamoDbApi::DescribeEndpoints},
       {"DescribeContinuousBackups", &DynamoDbApi::DescribeContinuousBackups},
       {"TagResource", &DynamoDbApi::TagResource},
       {"UntagResource", &DynamoDbApi::UntagResource},
@@ -79,6 +80,7 @@ bool DynamoDbApi::IsRead(std::string_view operation) {
                                                     "ListTables",
                                                     "ListTagsOfResource",
                                                     "DescribeLimits",
+                                                    "DescribeEndpoints",
                                                     "DescribeContinuousBackups",
                                                     "DescribeTimeToLive"};
   return kReads.count(operation) != 0;

@@ -1,5 +1,6 @@
 // Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable,
-// DescribeLimits, DescribeContinuousBackups, TagResource, UntagResource, ListTagsOfResource.
+// DescribeLimits, DescribeEndpoints, DescribeContinuousBackups, TagResource, UntagResource,
+// ListTagsOfResource.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -928,6 +929,16 @@ void DynamoDbApi::DescribeLimits(const RequestContext&, JsonRequest&, ApiReply& 
   w.Key("TableMaxReadCapacityUnits").Int(40000);
   w.Key("TableMaxWriteCapacityUnits").Int(40000);
   w.EndObject();
+  reply(w.Take());
+}
+
+// Endpoint discovery: the one endpoint is the server itself, as the client addressed it.
+void DynamoDbApi::DescribeEndpoints(const RequestContext& ctx, JsonRequest&, ApiReply& reply) {
+  JsonWriter w(128);
+  w.StartObject().Key("Endpoints").StartArray().StartObject();
+  w.Key("Address").String(ctx.host.empty() ? "localhost" : ctx.host);
+  w.Key("CachePeriodInMinutes").Int(1440);
+  w.EndObject().EndArray().EndObject();
   reply(w.Take());
 }
 
