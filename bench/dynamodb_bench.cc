@@ -85,8 +85,10 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
         "limit >= 1");
   }
   for (const auto& phase : options.phases) {
-    if (phase != "put" && phase != "update" && phase != "get" && phase != "query") {
-      return Status::InvalidArgument("unknown phase '" + phase + "' (put, update, get, query)");
+    if (phase != "put" && phase != "update" && phase != "get" && phase != "query" &&
+        phase != "limits") {
+      return Status::InvalidArgument("unknown phase '" + phase +
+                                     "' (put, update, get, query, limits)");
     }
   }
   std::unique_ptr<ServerProcess> own_server;
@@ -183,6 +185,12 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
           return fmt::format("GetItem: item {} missing", *id);
         }
         return "";
+      };
+    } else if (phase == "limits") {
+      // No table work at all: the floor of one signed request and answer on this machine.
+      op = [&](int, uint64_t, std::mt19937_64&) -> std::string {
+        auto r = ddb->Call("DescribeLimits", "{}");
+        return r.ok() ? "" : "DescribeLimits: " + r.error().ToString();
       };
     } else {
       op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {

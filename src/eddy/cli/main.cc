@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
   bench_dynamodb->add_option("--query-limit", db.query_limit, "Items per Query")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  bench_dynamodb->add_option("--phases", db.phases, "Phases in order: put update get query")
+  bench_dynamodb->add_option("--phases", db.phases, "Phases in order: put update get query limits (limits: DescribeLimits, no table work: the floor of one signed round trip)")
       ->delimiter(',')
       ->capture_default_str();
   bench_dynamodb->add_flag("--json", db_json, "Print one JSON object instead of a table");

@@ -796,6 +796,13 @@ Result<std::unique_ptr<TableStore>> TableStore::Open(const TableStoreOptions& op
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.IncreaseParallelism(2);
+  // Writers that join a commit group sleep instead of spinning for it: on a machine with few
+  // cores the spinning takes the CPU the group's leader and the network need.
+  db_options.enable_write_thread_adaptive_yield = false;
+  // Most writes first look up the item they replace; a memtable bloom filter answers "not
+  // there" without walking the skiplist.
+  db_options.memtable_prefix_bloom_size_ratio = 0.02;
+  db_options.memtable_whole_key_filtering = true;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
