@@ -59,10 +59,12 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
     }
     (this->*op)(ctx, std::get<JsonRequest>(parsed), answer);
   };
-  // Reads run where the request arrived: a hand-off to another thread and back costs more
-  // than a read from RocksDB's memtable or cache. A write waits for its commit to be synced,
-  // so it runs on a worker, where enough of them in flight share one fsync.
-  if (IsRead(context.operation)) {
+  // Small reads run where the request arrived: a hand-off to another thread and back costs
+  // more than a read from RocksDB's memtable or cache. A write waits for its commit to be
+  // synced, so it runs on a worker, where enough of them in flight share one fsync; so does a
+  // read of up to megabytes (Query, Scan, the batch reads), which would otherwise hold up every
+  // other connection of this HTTP thread meanwhile.
+  if (RunsOnCallingThread(context.operation)) {
     run(context, std::move(body), reply);
     return;
   }
@@ -70,20 +72,16 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
                     reply = std::move(reply)]() mutable { run(context, std::move(body), reply); });
 }
 
-bool DynamoDbApi::IsRead(std::string_view operation) {
-  static const std::set<std::string_view> kReads = {"GetItem",
-                                                    "BatchGetItem",
-                                                    "TransactGetItems",
-                                                    "Query",
-                                                    "Scan",
-                                                    "DescribeTable",
-                                                    "ListTables",
-                                                    "ListTagsOfResource",
-                                                    "DescribeLimits",
-                                                    "DescribeEndpoints",
-                                                    "DescribeContinuousBackups",
-                                                    "DescribeTimeToLive"};
-  return kReads.count(operation) != 0;
+bool DynamoDbApi::RunsOnCallingThread(std::string_view operation) {
+  static const std::set<std::string_view> kInline = {"GetItem",
+                                                     "DescribeTable",
+                                                     "ListTables",
+                                                     "ListTagsOfResource",
+                                                     "DescribeLimits",
+                                                     "DescribeEndpoints",
+                                                     "DescribeContinuousBackups",
+                                                     "DescribeTimeToLive"};
+  return kInline.count(operation) != 0;
 }
 
 std::string TableArn(const RequestContext& ctx, std::string_view table) {

@@ -28,8 +28,10 @@ struct DynamoDbApiOptions {
 // lists every operation; operations live in files by family: table_ops.cc, item_ops.cc,
 // query_ops.cc.
 //
-// Thread-safety: thread-safe. Reads run on the calling (HTTP) thread; writes on the worker pool,
-// replying from it.
+// Thread-safety: thread-safe. Small reads (GetItem, the Describe and List calls) run on the
+// calling (HTTP) thread; writes and the reads that may go through megabytes (Query, Scan,
+// BatchGetItem, TransactGetItems) on the worker pool, replying from it, so that they never hold
+// up the other connections of an HTTP thread.
 class DynamoDbApi final : public AwsService {
  public:
   DynamoDbApi(table::TableStore* tables, Clock* clock, DynamoDbApiOptions options = {});
@@ -42,8 +44,9 @@ class DynamoDbApi final : public AwsService {
  private:
   using Operation = void (DynamoDbApi::*)(const RequestContext&, JsonRequest&, ApiReply&);
   static const std::map<std::string_view, Operation>& Registry();
-  // Operations that never write (they run on the calling thread instead of a worker).
-  static bool IsRead(std::string_view operation);
+  // Operations that neither write nor read much (they run on the calling thread instead of a
+  // worker).
+  static bool RunsOnCallingThread(std::string_view operation);
 
   // table_ops.cc
   void CreateTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);
