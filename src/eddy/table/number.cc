@@ -80,9 +80,9 @@ Result<Number> Number::Normalize(bool negative, std::string digits, int64_t expo
 
 Result<Number> Number::Parse(std::string_view text) {
   auto not_numeric = [&] {
-    return Status::InvalidArgument(text.empty() ? std::string(kNotNumeric)
-                                                : std::string(kNotNumeric) + ": " +
-                                                      std::string(text));
+    return Status::InvalidArgument(text.empty()
+                                       ? std::string(kNotNumeric)
+                                       : std::string(kNotNumeric) + ": " + std::string(text));
   };
   size_t pos = 0;
   bool negative = false;
@@ -207,8 +207,8 @@ Result<Number> Number::DecodeOrdered(std::string_view bytes, size_t* consumed) {
   if (cls != 0x01 && cls != 0x03) return bad;
   const uint8_t mask = cls == 0x01 ? 0xFF : 0x00;
   if (bytes.size() < 4) return bad;
-  const int biased = ((static_cast<uint8_t>(bytes[1]) ^ mask) << 8) |
-                     (static_cast<uint8_t>(bytes[2]) ^ mask);
+  const int biased =
+      ((static_cast<uint8_t>(bytes[1]) ^ mask) << 8) | (static_cast<uint8_t>(bytes[2]) ^ mask);
   std::string digits;
   size_t pos = 3;
   for (;; ++pos) {

@@ -56,9 +56,7 @@ class Number {
   int significant_digits() const { return static_cast<int>(digits_.size()); }
   bool negative() const { return negative_; }
   // The exponent of the most significant digit (scientific notation's exponent).
-  int32_t adjusted_exponent() const {
-    return exponent_ + static_cast<int32_t>(digits_.size()) - 1;
-  }
+  int32_t adjusted_exponent() const { return exponent_ + static_cast<int32_t>(digits_.size()) - 1; }
 
   static constexpr int kMaxDigits = 38;
   static constexpr int32_t kMaxAdjustedExponent = 125;

@@ -175,6 +175,28 @@ std::string EncodeTableDefinition(const TableDefinition& t) {
   m.emplace("tags", AttributeValue::List(std::move(tags)));
   m.emplace("ttl_enabled", AttributeValue::Bool(t.ttl_enabled));
   m.emplace("ttl_attribute", Str(t.ttl_attribute));
+  AttributeList streams;
+  for (const auto& stream : t.streams) {
+    AttributeList shards;
+    for (const auto& shard : stream.shards) {
+      shards.push_back(AttributeValue::Map({
+          {"id", Str(shard.id)},
+          {"parent", Str(shard.parent_id)},
+          {"first", Int(static_cast<int64_t>(shard.first_seq))},
+          {"last", Int(static_cast<int64_t>(shard.last_seq))},
+          {"created_ms", Int(shard.created_ms)},
+          {"closed_ms", Int(shard.closed_ms)},
+      }));
+    }
+    streams.push_back(AttributeValue::Map({
+        {"label", Str(stream.label)},
+        {"view", Int(static_cast<int64_t>(stream.view))},
+        {"created_ms", Int(stream.created_ms)},
+        {"enabled", AttributeValue::Bool(stream.enabled)},
+        {"shards", AttributeValue::List(std::move(shards))},
+    }));
+  }
+  m.emplace("streams", AttributeValue::List(std::move(streams)));
   return EncodeItem(m);
 }
 
@@ -237,6 +259,40 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
       if (index.id == 0) return Status::Corruption("table definition: bad index id");
       t.next_index_id = std::max<uint16_t>(t.next_index_id, index.id + 1);
       t.indexes.push_back(std::move(index));
+    }
+  }
+  if (const auto* streams = f.Get("streams", ValueType::kList)) {
+    for (const auto& v : streams->list()) {
+      if (v.type() != ValueType::kMap) return Status::Corruption("table definition: bad stream");
+      Fields fs(v.map());
+      StreamDefinition stream;
+      int64_t view = 0;
+      fs.Read("label", &stream.label);
+      fs.ReadInt("view", &view);
+      fs.ReadInt("created_ms", &stream.created_ms);
+      fs.Read("enabled", &stream.enabled);
+      if (const auto* shards = fs.Get("shards", ValueType::kList)) {
+        for (const auto& sv : shards->list()) {
+          if (sv.type() != ValueType::kMap)
+            return Status::Corruption("table definition: bad shard");
+          Fields fh(sv.map());
+          StreamShard shard;
+          fh.Read("id", &shard.id);
+          fh.Read("parent", &shard.parent_id);
+          fh.ReadInt("first", &shard.first_seq);
+          fh.ReadInt("last", &shard.last_seq);
+          fh.ReadInt("created_ms", &shard.created_ms);
+          fh.ReadInt("closed_ms", &shard.closed_ms);
+          EDDY_RETURN_IF_ERROR(fh.status());
+          stream.shards.push_back(std::move(shard));
+        }
+      }
+      EDDY_RETURN_IF_ERROR(fs.status());
+      if (view < 0 || view > 3 || stream.label.empty()) {
+        return Status::Corruption("table definition: bad stream");
+      }
+      stream.view = static_cast<StreamViewType>(view);
+      t.streams.push_back(std::move(stream));
     }
   }
   if (const auto* tags = f.Get("tags", ValueType::kList)) {

@@ -44,6 +44,40 @@ struct IndexDefinition {
   friend bool operator==(const IndexDefinition&, const IndexDefinition&) = default;
 };
 
+// What a DynamoDB stream's records show of the item (StreamViewType).
+enum class StreamViewType : uint8_t {
+  kKeysOnly = 0,
+  kNewImage = 1,
+  kOldImage = 2,
+  kNewAndOldImages = 3,
+};
+
+// One shard of a table's change stream: a contiguous range of the table's change sequence
+// numbers (TableStore::ReadChanges). A stream's shards form one lineage: each new shard starts
+// right after its parent ends, so reading parents before children gives every change once and
+// in per-item order.
+struct StreamShard {
+  std::string id;         // "shardId-" + 20-digit creation time in ms + "-" + 8 hex digits
+  std::string parent_id;  // empty for a stream's first shard
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;  // once closed; first_seq - 1 for a shard that closed empty
+  int64_t created_ms = 0;
+  int64_t closed_ms = 0;  // 0 while open
+  bool open() const { return closed_ms == 0; }
+  friend bool operator==(const StreamShard&, const StreamShard&) = default;
+};
+
+// One DynamoDB stream of a table. Enabling a stream again after disabling it starts a new one
+// (new label, new ARN); the old one stays readable until its records age out.
+struct StreamDefinition {
+  std::string label;  // creation time, "2026-12-01T22:51:10.252" (UTC, milliseconds)
+  StreamViewType view = StreamViewType::kNewAndOldImages;
+  int64_t created_ms = 0;
+  bool enabled = true;
+  std::vector<StreamShard> shards;  // oldest first, which is also their ids' order
+  friend bool operator==(const StreamDefinition&, const StreamDefinition&) = default;
+};
+
 // Everything the catalog keeps about a table. The API layer validates a definition before the
 // store sees it; the store assigns `id` and `created_ms`.
 struct TableDefinition {
@@ -66,6 +100,8 @@ struct TableDefinition {
   // deleted in the background (TableSweeper).
   bool ttl_enabled = false;
   std::string ttl_attribute;
+  // DynamoDB streams, oldest first; at most one (the last) is enabled.
+  std::vector<StreamDefinition> streams;
   friend bool operator==(const TableDefinition&, const TableDefinition&) = default;
 };
 

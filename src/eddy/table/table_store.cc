@@ -159,6 +159,12 @@ struct TableState {
     std::lock_guard lock(mu_);
     return in_flight_.empty() ? next_seq_ - 1 : *in_flight_.begin() - 1;
   }
+  uint64_t NextSequence() const {
+    std::lock_guard lock(mu_);
+    return next_seq_;
+  }
+  // Records at or below this were trimmed.
+  std::atomic<uint64_t> trimmed_through{0};
 
  private:
   mutable std::mutex mu_;
@@ -204,7 +210,13 @@ class TableStore::Impl {
       max_id = std::max(max_id, def.id);
       EDDY_ASSIGN_OR_RETURN(uint64_t last_seq, LastChangeSequence(def.id));
       const std::string name = def.name;
-      tables_.emplace(name, std::make_shared<TableState>(std::move(def), last_seq + 1));
+      auto state = std::make_shared<TableState>(std::move(def), last_seq + 1);
+      std::string mark;
+      if (db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(state->id), &mark).ok() &&
+          mark.size() == 8) {
+        state->trimmed_through = GetBigEndian(mark, 8);
+      }
+      tables_.emplace(name, std::move(state));
     }
     EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read the table catalog"));
     std::string next;
@@ -263,6 +275,7 @@ class TableStore::Impl {
     PutBigEndian(&mark, last_trimmed, 8);
     batch.Put(SequenceMarkKey(state->id), mark);
     EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "trim change records"));
+    state->trimmed_through = std::max(state->trimmed_through.load(), last_trimmed);
     return count;
   }
 
@@ -771,6 +784,18 @@ class TableStore::Impl {
     return state->VisibleHorizon();
   }
 
+  Result<uint64_t> NextSequence(std::string_view table) const {
+    auto state = FindTable(table);
+    if (!state) return TableNotFound(table);
+    return state->NextSequence();
+  }
+
+  Result<uint64_t> FirstRetainedSequence(std::string_view table) const {
+    auto state = FindTable(table);
+    if (!state) return TableNotFound(table);
+    return state->trimmed_through.load() + 1;
+  }
+
  private:
   const std::unique_ptr<rocksdb::DB> db_;
   Clock* const clock_;
@@ -896,6 +921,14 @@ Result<std::vector<ChangeRecord>> TableStore::ReadChanges(std::string_view table
 
 Result<uint64_t> TableStore::VisibleHorizon(std::string_view table) const {
   return impl_->VisibleHorizon(table);
+}
+
+Result<uint64_t> TableStore::NextSequence(std::string_view table) const {
+  return impl_->NextSequence(table);
+}
+
+Result<uint64_t> TableStore::FirstRetainedSequence(std::string_view table) const {
+  return impl_->FirstRetainedSequence(table);
 }
 
 Result<uint64_t> TableStore::TrimChanges(std::string_view table, int64_t before_us) {

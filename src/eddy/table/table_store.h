@@ -142,6 +142,12 @@ class TableStore {
                                                 size_t limit) const;
   // The highest sequence number at or below which every change is committed (or a gap).
   Result<uint64_t> VisibleHorizon(std::string_view table) const;
+  // The sequence number the table's next change will get (every change after this call has
+  // this one or a higher one).
+  Result<uint64_t> NextSequence(std::string_view table) const;
+  // The lowest sequence number whose change record may still exist (records below it were
+  // trimmed by retention).
+  Result<uint64_t> FirstRetainedSequence(std::string_view table) const;
   // Deletes the table's change records committed before `before_us` (microseconds since the
   // epoch), oldest first, stopping at the first newer one. Sequence numbers are never reused
   // afterwards, across restarts too. Returns the number deleted.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "eddy/table/change_streams.h"
+
 namespace eddy::table {
 namespace {
 
@@ -50,6 +52,9 @@ Result<uint64_t> TableSweeper::SweepOnce() {
       spdlog::warn("trimming the change records of table {}: {}", table.name,
                    trimmed.status().ToString());
     }
+    if (Status s = MaintainStreams(table); !s.ok() && s.code() != Status::Code::kNotFound) {
+      spdlog::warn("rolling the stream shards of table {}: {}", table.name, s.ToString());
+    }
     if (!table.ttl_enabled || table.ttl_attribute.empty()) continue;
     auto swept = SweepTable(table);
     if (swept.ok()) {
@@ -60,6 +65,30 @@ Result<uint64_t> TableSweeper::SweepOnce() {
     }
   }
   return deleted;
+}
+
+Status TableSweeper::MaintainStreams(const TableDefinition& table) {
+  if (table.streams.empty()) return Status::Ok();
+  const int64_t now_ms = clock_->NowMillis();
+  const int64_t retention_ms = options_.change_retention_hours * 3600LL * 1000LL;
+  auto due = [&](TableDefinition* def, uint64_t next_seq) {
+    const bool rolled = RollStreamShard(def, now_ms, next_seq, options_.stream_shard_interval_ms);
+    const bool dropped = DropExpiredShards(def, now_ms - retention_ms);
+    return rolled || dropped;
+  };
+  // Check on a copy first, so that a pass with nothing to do writes nothing.
+  EDDY_ASSIGN_OR_RETURN(uint64_t next_seq, store_->NextSequence(table.name));
+  TableDefinition copy = table;
+  if (!due(&copy, next_seq)) return Status::Ok();
+  return store_
+      ->UpdateTable(table.name,
+                    [&](TableDefinition* def) -> Status {
+                      if (def->id != table.id) return Status::NotFound("table re-created");
+                      EDDY_ASSIGN_OR_RETURN(uint64_t next, store_->NextSequence(def->name));
+                      due(def, next);
+                      return Status::Ok();
+                    })
+      .status();
 }
 
 Result<uint64_t> TableSweeper::SweepTable(const TableDefinition& table) {

@@ -15,10 +15,15 @@ struct TableSweeperOptions {
   int interval_ms = 1000;               // pause between passes
   size_t max_deletes_per_pass = 10000;  // per table, to bound a pass's memory and time
   int64_t change_retention_hours = 24;  // change records older than this are deleted
+  // A DynamoDB stream's open shard is closed and followed by a child once it is this old and
+  // holds a change (AWS: about four hours).
+  int64_t stream_shard_interval_ms = 4 * 3600 * 1000;
 };
 
 // The tables' background upkeep, one pass every `interval_ms`:
 // - Change records older than the retention are deleted (TableStore::TrimChanges).
+// - DynamoDB streams roll over to a new shard every `stream_shard_interval_ms`; shards closed
+// longer ago than the retention are forgotten (change_streams.h).
 // - Expired items of tables with time to live enabled are deleted, as DynamoDB's TTL does: an item
 // expires when its TTL attribute is a number of epoch seconds at or before now, and not more
 // than five years before now (DynamoDB ignores such old values). Each deletion is an ordinary
@@ -47,6 +52,7 @@ class TableSweeper {
 
  private:
   Result<uint64_t> SweepTable(const TableDefinition& table);
+  Status MaintainStreams(const TableDefinition& table);
 
   TableStore* const store_;
   Clock* const clock_;

@@ -20,9 +20,9 @@ Item SampleItem() {
   item["scores"] = AttributeValue::NumberSet({N("3"), N("-1"), N("2.5")});
   item["keys"] = AttributeValue::BinarySet({std::string("\x02", 1), std::string("\x01", 1)});
   item["address"] = AttributeValue::Map(address);
-  item["history"] = AttributeValue::List(
-      {AttributeValue::Num(N("1")), AttributeValue::Null(), AttributeValue::Bool(true),
-       AttributeValue::List({}), AttributeValue::Map({})});
+  item["history"] = AttributeValue::List({AttributeValue::Num(N("1")), AttributeValue::Null(),
+                                          AttributeValue::Bool(true), AttributeValue::List({}),
+                                          AttributeValue::Map({})});
   item["empty"] = AttributeValue::String("");
   item["flag"] = AttributeValue::Bool(false);
   return item;
@@ -43,7 +43,8 @@ TEST(AttributeValueTest, ItemsRoundTripThroughTheBinaryForm) {
 
 TEST(AttributeValueTest, EqualityIgnoresSetAndMapOrderAndNumberSpelling) {
   EXPECT_EQ(AttributeValue::StringSet({"x", "y"}), AttributeValue::StringSet({"y", "x"}));
-  EXPECT_EQ(AttributeValue::NumberSet({N("1.0"), N("2")}), AttributeValue::NumberSet({N("2"), N("1")}));
+  EXPECT_EQ(AttributeValue::NumberSet({N("1.0"), N("2")}),
+            AttributeValue::NumberSet({N("2"), N("1")}));
   EXPECT_EQ(AttributeValue::Num(N("1.50")), AttributeValue::Num(N("1.5")));
   AttributeMap a{{"x", AttributeValue::Num(N("1"))}, {"y", AttributeValue::String("2")}};
   AttributeMap b{{"y", AttributeValue::String("2")}, {"x", AttributeValue::Num(N("1"))}};
@@ -61,9 +62,9 @@ TEST(AttributeValueTest, SizesFollowDynamoDbsRules) {
   EXPECT_EQ(AttributeValue::Binary("abc").SizeBytes(), 3u);
   EXPECT_EQ(AttributeValue::Bool(true).SizeBytes(), 1u);
   EXPECT_EQ(AttributeValue::Null().SizeBytes(), 1u);
-  EXPECT_EQ(AttributeValue::Num(N("12345")).SizeBytes(), 4u);   // 5 digits -> 3 + 1
-  EXPECT_EQ(AttributeValue::Num(N("0.001")).SizeBytes(), 2u);   // 1 significant digit
-  EXPECT_EQ(AttributeValue::Num(N("1000")).SizeBytes(), 2u);    // trailing zeros are free
+  EXPECT_EQ(AttributeValue::Num(N("12345")).SizeBytes(), 4u);  // 5 digits -> 3 + 1
+  EXPECT_EQ(AttributeValue::Num(N("0.001")).SizeBytes(), 2u);  // 1 significant digit
+  EXPECT_EQ(AttributeValue::Num(N("1000")).SizeBytes(), 2u);   // trailing zeros are free
   EXPECT_EQ(AttributeValue::List({}).SizeBytes(), 3u);
   EXPECT_EQ(AttributeValue::Map({{"ab", AttributeValue::String("xyz")}}).SizeBytes(),
             3u + 1 + 2 + 3);
@@ -93,7 +94,10 @@ TEST(AttributeValueTest, DamagedBytesAreCorruptionNeverACrash) {
     }
   }
   // A huge declared count does not allocate: it is checked against the bytes left.
-  std::string huge("\x01\x01" "a\x08\xff\xff\xff\xff\x0f", 9);
+  std::string huge(
+      "\x01\x01"
+      "a\x08\xff\xff\xff\xff\x0f",
+      9);
   EXPECT_FALSE(DecodeItem(huge).ok());
   // Nesting beyond the limit is refused.
   std::string deep;
@@ -102,7 +106,11 @@ TEST(AttributeValueTest, DamagedBytesAreCorruptionNeverACrash) {
   std::string_view in(deep);
   EXPECT_FALSE(AttributeValue::DecodeFrom(&in).ok());
   // Unsorted or repeated set members are not something EncodeTo writes.
-  std::string unsorted("\x04\x02\x01" "b\x01" "a", 7);
+  std::string unsorted(
+      "\x04\x02\x01"
+      "b\x01"
+      "a",
+      7);
   std::string_view u(unsorted);
   EXPECT_FALSE(AttributeValue::DecodeFrom(&u).ok());
 }

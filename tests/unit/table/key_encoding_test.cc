@@ -15,9 +15,19 @@ std::string Enc(const AttributeValue& v) {
 }
 
 TEST(KeyEncodingTest, StringsAndBinariesSortByUnsignedBytes) {
-  const std::vector<std::string> ordered = {"", std::string("\0", 1), std::string("\0\0", 2),
-                                            std::string("\0a", 2), "a", std::string("a\0", 2),
-                                            "a\x01", "ab", "b", "\x7f", "\x80", "\xc3\xa9", "\xff"};
+  const std::vector<std::string> ordered = {"",
+                                            std::string("\0", 1),
+                                            std::string("\0\0", 2),
+                                            std::string("\0a", 2),
+                                            "a",
+                                            std::string("a\0", 2),
+                                            "a\x01",
+                                            "ab",
+                                            "b",
+                                            "\x7f",
+                                            "\x80",
+                                            "\xc3\xa9",
+                                            "\xff"};
   for (size_t i = 0; i + 1 < ordered.size(); ++i) {
     EXPECT_LT(Enc(AttributeValue::Binary(ordered[i])), Enc(AttributeValue::Binary(ordered[i + 1])))
         << i;
@@ -26,7 +36,10 @@ TEST(KeyEncodingTest, StringsAndBinariesSortByUnsignedBytes) {
   std::vector<std::string> values;
   for (int i = 0; i < 3000; ++i) {
     std::string s(rng() % 6, '\0');
-    for (auto& c : s) c = static_cast<char>("\x00\x01\xff" "ab"[rng() % 5]);
+    for (auto& c : s)
+      c = static_cast<char>(
+          "\x00\x01\xff"
+          "ab"[rng() % 5]);
     values.push_back(s);
   }
   auto by_bytes = values;
@@ -39,10 +52,10 @@ TEST(KeyEncodingTest, StringsAndBinariesSortByUnsignedBytes) {
 }
 
 TEST(KeyEncodingTest, ValuesDecodeBackAndAreSelfDelimiting) {
-  for (const auto& v : {AttributeValue::String(""), AttributeValue::String("user#1"),
-                        AttributeValue::Binary(std::string("\0\xff\0", 3)),
-                        AttributeValue::Num(*Number::Parse("-3.25")),
-                        AttributeValue::Num(*Number::Parse("0"))}) {
+  for (const auto& v :
+       {AttributeValue::String(""), AttributeValue::String("user#1"),
+        AttributeValue::Binary(std::string("\0\xff\0", 3)),
+        AttributeValue::Num(*Number::Parse("-3.25")), AttributeValue::Num(*Number::Parse("0"))}) {
     std::string composite = Enc(v);
     AppendKeyValue(AttributeValue::String("next"), &composite);
     std::string_view in(composite);
@@ -66,8 +79,8 @@ TEST(KeyEncodingTest, BeginsWithIsAPrefixRange) {
   std::string lo;
   AppendKeyPrefix(prefix, &lo);
   const std::string hi = PrefixSuccessor(lo);
-  for (const std::string& s : {std::string("ab\0", 3), std::string("ab\0z", 4),
-                              std::string("ab\0\0", 4)}) {
+  for (const std::string& s :
+       {std::string("ab\0", 3), std::string("ab\0z", 4), std::string("ab\0\0", 4)}) {
     const std::string e = Enc(AttributeValue::String(s));
     EXPECT_TRUE(e >= lo && e < hi) << s.size();
   }

@@ -48,8 +48,8 @@ TEST(NumberTest, ParsesWhatDynamoDbAcceptsAndNormalizes) {
 
 TEST(NumberTest, RejectsWithAwsMessages) {
   const std::string not_numeric = "The parameter cannot be converted to a numeric value";
-  for (const char* s : {"NaN", "Infinity", "-Infinity", "dog", " 1", "1 ", "1e", "e5", ".",
-                        "-", "+", "1.2.3", "1e5.5", "--1", "0x10", "1,5"}) {
+  for (const char* s : {"NaN", "Infinity", "-Infinity", "dog", " 1", "1 ", "1e", "e5", ".", "-",
+                        "+", "1.2.3", "1e5.5", "--1", "0x10", "1,5"}) {
     EXPECT_EQ(Error(s), not_numeric + ": " + s);
   }
   EXPECT_EQ(Error(""), not_numeric);
@@ -101,9 +101,9 @@ TEST(NumberTest, AddsAndSubtractsExactly) {
 }
 
 TEST(NumberTest, ComparesNumerically) {
-  const std::vector<std::string> ordered = {"-1e125", "-100", "-99.5", "-1.51", "-1.5", "-1",
-                                            "-0.001", "-1e-130", "0", "1e-130", "0.001", "1",
-                                            "1.5", "1.51", "99.5", "100", "1e125"};
+  const std::vector<std::string> ordered = {"-1e125", "-100",    "-99.5", "-1.51",  "-1.5",  "-1",
+                                            "-0.001", "-1e-130", "0",     "1e-130", "0.001", "1",
+                                            "1.5",    "1.51",    "99.5",  "100",    "1e125"};
   for (size_t i = 0; i < ordered.size(); ++i) {
     for (size_t j = 0; j < ordered.size(); ++j) {
       EXPECT_EQ(Number::Compare(N(ordered[i]), N(ordered[j])), i < j ? -1 : (i > j ? 1 : 0))
@@ -140,9 +140,8 @@ TEST(NumberTest, KeyEncodingRoundTripsAndSortsLikeNumbers) {
   auto by_value = numbers;
   std::sort(by_value.begin(), by_value.end());
   auto by_bytes = numbers;
-  std::sort(by_bytes.begin(), by_bytes.end(), [](const Number& a, const Number& b) {
-    return a.EncodeOrdered() < b.EncodeOrdered();
-  });
+  std::sort(by_bytes.begin(), by_bytes.end(),
+            [](const Number& a, const Number& b) { return a.EncodeOrdered() < b.EncodeOrdered(); });
   for (size_t i = 0; i < numbers.size(); ++i) {
     EXPECT_EQ(by_value[i].ToString(), by_bytes[i].ToString());
   }
