@@ -50,6 +50,17 @@ int main(int argc, char** argv) {
                    "Pause between passes that delete expired items of TTL tables")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
+  serve
+      ->add_option("--stream-shard-interval-ms", serve_options.stream_shard_interval_ms,
+                   "A DynamoDB stream's open shard closes and gets a child after this long (if "
+                   "it holds a change); AWS rolls about every 4 hours")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{100}, int64_t{7} * 24 * 3600 * 1000));
+  serve
+      ->add_option("--stream-retention-hours", serve_options.stream_retention_hours,
+                   "How long table changes stay readable on DynamoDB streams")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{24} * 365));
   serve->add_option("--http-threads", serve_options.http_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
@@ -219,7 +230,10 @@ int main(int argc, char** argv) {
   bench_dynamodb->add_option("--query-limit", db.query_limit, "Items per Query")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  bench_dynamodb->add_option("--phases", db.phases, "Phases in order: put update get query limits (limits: DescribeLimits, no table work: the floor of one signed round trip)")
+  bench_dynamodb
+      ->add_option("--phases", db.phases,
+                   "Phases in order: put update get query limits (limits: DescribeLimits, no table "
+                   "work: the floor of one signed round trip)")
       ->delimiter(',')
       ->capture_default_str();
   bench_dynamodb->add_flag("--json", db_json, "Print one JSON object instead of a table");

@@ -6,6 +6,7 @@
 
 #include "eddy/api/aws/aws_router.h"
 #include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/api/dynamodb_streams/streams_api.h"
 #include "eddy/api/kinesis/kinesis_api.h"
 #include "eddy/base/clock.h"
 #include "eddy/http/http_server.h"
@@ -22,6 +23,7 @@ class Server::Parts {
   std::unique_ptr<table::TableStore> tables;
   std::unique_ptr<table::TableSweeper> ttl;
   std::unique_ptr<api::dynamodb::DynamoDbApi> dynamodb;
+  std::unique_ptr<api::dynamodb_streams::DynamoDbStreamsApi> dynamodb_streams;
   std::unique_ptr<api::AwsRouter> router;
   std::unique_ptr<http::HttpServer> http;
 };
@@ -59,14 +61,19 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   EDDY_ASSIGN_OR_RETURN(parts->tables, table::TableStore::Open(table_options, SystemClock()));
   parts->dynamodb =
       std::make_unique<api::dynamodb::DynamoDbApi>(parts->tables.get(), SystemClock());
+  parts->dynamodb_streams = std::make_unique<api::dynamodb_streams::DynamoDbStreamsApi>(
+      parts->tables.get(), SystemClock());
   table::TableSweeperOptions ttl_options;
   ttl_options.interval_ms = options.ttl_interval_ms;
+  ttl_options.stream_shard_interval_ms = options.stream_shard_interval_ms;
+  ttl_options.change_retention_hours = options.stream_retention_hours;
   parts->ttl =
       std::make_unique<table::TableSweeper>(parts->tables.get(), SystemClock(), ttl_options);
   parts->ttl->Start();
   parts->router = std::make_unique<api::AwsRouter>(SystemClock());
   parts->router->Register(parts->kinesis.get());
   parts->router->Register(parts->dynamodb.get());
+  parts->router->Register(parts->dynamodb_streams.get());
   http::HttpServerOptions http_options;
   http_options.host = options.host;
   http_options.port = options.port;
@@ -92,6 +99,7 @@ void Server::Stop() {
   parts_->router.reset();
   parts_->kinesis.reset();
   parts_->dynamodb.reset();  // joins its workers (they finish what they started)
+  parts_->dynamodb_streams.reset();
   parts_->ttl.reset();
   parts_->tables.reset();
   parts_->streams.reset();

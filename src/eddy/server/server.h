@@ -18,6 +18,10 @@ struct ServerOptions {
   int shard_limit = 1000;
   bool throttle = false;       // AWS's per-shard throughput limits
   int ttl_interval_ms = 1000;  // pause between passes of the TTL sweeper
+  // A DynamoDB stream's open shard rolls over to a child after this long (AWS: ~4 hours).
+  int64_t stream_shard_interval_ms = 4LL * 3600 * 1000;
+  // Table change records (what DynamoDB streams read) are kept this long.
+  int64_t stream_retention_hours = 24;
 };
 
 // The composition root: builds the stream service, the APIs and the HTTP server in order, and

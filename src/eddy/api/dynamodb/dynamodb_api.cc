@@ -88,6 +88,10 @@ std::string TableArn(const RequestContext& ctx, std::string_view table) {
   return "arn:aws:dynamodb:" + ctx.region + ":" + ctx.account_id + ":table/" + std::string(table);
 }
 
+std::string StreamArn(const RequestContext& ctx, std::string_view table, std::string_view label) {
+  return TableArn(ctx, table) + "/stream/" + std::string(label);
+}
+
 ApiError ToApiError(const Status& status) {
   switch (status.code()) {
     case Status::Code::kNotFound:

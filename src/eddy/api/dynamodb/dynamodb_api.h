@@ -104,6 +104,8 @@ class DynamoDbApi final : public AwsService {
 
 // The table ARN: arn:aws:dynamodb:<region>:<account>:table/<name>.
 std::string TableArn(const RequestContext& ctx, std::string_view table);
+// A DynamoDB stream's ARN: the table's ARN + "/stream/" + the stream's label.
+std::string StreamArn(const RequestContext& ctx, std::string_view table, std::string_view label);
 
 // Store errors as DynamoDB answers them (NotFound -> ResourceNotFoundException
 // "Requested resource not found", ...).

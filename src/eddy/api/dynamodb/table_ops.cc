@@ -8,6 +8,7 @@
 
 #include "eddy/api/dynamodb/dynamodb_api.h"
 #include "eddy/api/dynamodb/write_spec.h"
+#include "eddy/table/change_streams.h"
 
 namespace eddy::api::dynamodb {
 namespace {
@@ -101,6 +102,7 @@ void WriteThroughput(JsonWriter& w, int64_t read, int64_t write) {
 }
 
 void WriteIndexDescriptions(JsonWriter& w, const RequestContext& ctx, const TableDefinition& t);
+std::string_view StreamViewTypeName(table::StreamViewType view);
 
 void WriteTableDescription(JsonWriter& w, const RequestContext& ctx, const TableDefinition& t,
                            std::string_view status) {
@@ -122,6 +124,14 @@ void WriteTableDescription(JsonWriter& w, const RequestContext& ctx, const Table
   w.Key("TableArn").String(TableArn(ctx, t.name));
   w.Key("TableId").String(TableId(t));
   WriteIndexDescriptions(w, ctx, t);
+  if (const table::StreamDefinition* enabled = table::EnabledStream(t)) {
+    w.Key("StreamSpecification").StartObject().Key("StreamEnabled").Bool(true);
+    w.Key("StreamViewType").String(StreamViewTypeName(enabled->view)).EndObject();
+  }
+  if (!t.streams.empty()) {
+    w.Key("LatestStreamLabel").String(t.streams.back().label);
+    w.Key("LatestStreamArn").String(StreamArn(ctx, t.name, t.streams.back().label));
+  }
   if (t.pay_per_request) {
     w.Key("BillingModeSummary").StartObject().Key("BillingMode").String("PAY_PER_REQUEST");
     w.Key("LastUpdateToPayPerRequestDateTime").Timestamp(t.created_ms).EndObject();
@@ -201,6 +211,59 @@ const KeyAttribute* DefinitionOf(const std::vector<KeyAttribute>& definitions,
     if (a.name == name) return &a;
   }
   return nullptr;
+}
+
+// StreamSpecification {StreamEnabled, StreamViewType}: std::nullopt when absent; the view type
+// is required when enabling.
+struct StreamRequest {
+  bool enabled = false;
+  table::StreamViewType view = table::StreamViewType::kNewAndOldImages;
+};
+
+std::optional<ApiError> ParseStreamSpecification(JsonRequest& req, const rapidjson::Value* spec,
+                                                 std::optional<StreamRequest>* out) {
+  if (spec == nullptr) return std::nullopt;
+  auto enabled = req.Bool(*spec, "StreamEnabled");
+  auto view = req.String(*spec, "StreamViewType");
+  if (auto e = req.error()) return e;
+  if (!enabled) return NotNull("streamSpecification.streamEnabled");
+  StreamRequest r;
+  r.enabled = *enabled;
+  if (view) {
+    static constexpr std::pair<std::string_view, table::StreamViewType> kViews[] = {
+        {"KEYS_ONLY", table::StreamViewType::kKeysOnly},
+        {"NEW_IMAGE", table::StreamViewType::kNewImage},
+        {"OLD_IMAGE", table::StreamViewType::kOldImage},
+        {"NEW_AND_OLD_IMAGES", table::StreamViewType::kNewAndOldImages}};
+    auto it = std::find_if(std::begin(kViews), std::end(kViews),
+                           [&](const auto& v) { return v.first == *view; });
+    if (it == std::end(kViews)) {
+      return BadEnum(*view, "streamSpecification.streamViewType",
+                     "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
+    }
+    r.view = it->second;
+  }
+  if (r.enabled && !view) {
+    return InvalidParameter("StreamViewType is required when StreamEnabled is true");
+  }
+  if (!r.enabled && view) {
+    return InvalidParameter("StreamViewType cannot be specified when StreamEnabled is false");
+  }
+  *out = r;
+  return std::nullopt;
+}
+
+std::string_view StreamViewTypeName(table::StreamViewType view) {
+  switch (view) {
+    case table::StreamViewType::kKeysOnly:
+      return "KEYS_ONLY";
+    case table::StreamViewType::kNewImage:
+      return "NEW_IMAGE";
+    case table::StreamViewType::kOldImage:
+      return "OLD_IMAGE";
+    default:
+      return "NEW_AND_OLD_IMAGES";
+  }
 }
 
 // AttributeDefinitions: [{AttributeName, AttributeType}], names unique.
@@ -621,14 +684,11 @@ void DynamoDbApi::CreateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     def.read_capacity = *read;
     def.write_capacity = *write;
   }
-  if (stream != nullptr) {
-    auto enabled = req.Bool(*stream, "StreamEnabled");
-    if (auto e = req.error()) return reply(*e);
-    if (enabled && *enabled) {
-      return reply(ApiError::Validation(
-          "One or more parameter values were invalid: eddy does not support DynamoDB Streams "
-          "yet (see docs/compat/dynamodb.md)"));
-    }
+  std::optional<StreamRequest> stream_request;
+  if (auto e = ParseStreamSpecification(req, stream, &stream_request)) return reply(*e);
+  if (stream_request && stream_request->enabled) {
+    // A new table's first change gets sequence number 1.
+    (void)table::EnableStream(&def, stream_request->view, clock_->NowMillis(), 1);
   }
   if (table_class) {
     if (*table_class != "STANDARD" && *table_class != "STANDARD_INFREQUENT_ACCESS") {
@@ -735,14 +795,8 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
                "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");
   }
   if (!errors.empty()) return reply(errors.ToError());
-  if (stream != nullptr) {
-    auto enabled = req.Bool(*stream, "StreamEnabled");
-    if (auto e = req.error()) return reply(*e);
-    if (enabled && *enabled) {
-      return reply(InvalidParameter(
-          "eddy does not support DynamoDB Streams yet (see docs/compat/dynamodb.md)"));
-    }
-  }
+  std::optional<StreamRequest> stream_request;
+  if (auto e = ParseStreamSpecification(req, stream, &stream_request)) return reply(*e);
   const std::string table = TableNameOf(*name);
   auto current = tables_->GetTable(table);
   if (!current.ok()) return reply(TableNotFound(table));
@@ -885,6 +939,22 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     }
     if (deletion_protection) def->deletion_protection = *deletion_protection;
     if (table_class) def->table_class = std::string(*table_class);
+    if (stream_request) {
+      auto next_seq = tables_->NextSequence(def->name);
+      if (!next_seq.ok()) return next_seq.status();
+      const int64_t now_ms = clock_->NowMillis();
+      Status s = stream_request->enabled
+                     ? table::EnableStream(def, stream_request->view, now_ms, *next_seq)
+                     : table::DisableStream(def, now_ms, *next_seq);
+      if (!s.ok()) {
+        problem = ApiError::Validation((stream_request->enabled
+                                            ? "Table already has an enabled stream: TableName: "
+                                            : "Table does not have an enabled stream to disable: "
+                                              "TableName: ") +
+                                       def->name);
+        return Status::InvalidArgument("");
+      }
+    }
     return Status::Ok();
   });
   if (problem) return reply(*problem);
