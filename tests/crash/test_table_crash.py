@@ -4,7 +4,10 @@
 - the table's change records hold, per item, exactly the acknowledged versions in the order
   they were acknowledged (plus, at most once each, writes that were in flight at a kill), each
   record's old image is the item's previous version, INSERT and MODIFY are decided by whether
-  the item existed, and no record exists for a write that changed nothing.
+  the item existed, and no record exists for a write that changed nothing;
+- the table's DynamoDB stream (NEW_AND_OLD_IMAGES, its shards rolling over every 200 ms across
+  the kills), read through the Streams API parent shard before child, holds exactly those
+  change records: one stream record per change, in the same order, with the same images.
 Rounds: EDDY_TABLE_CRASH_ROUNDS (default 6)."""
 import json
 import os
@@ -85,6 +88,49 @@ def read_changes(data_dir):
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
+def read_stream(server):
+    """Every record of the table's stream, walking shards parent before child."""
+    streams = server.client("dynamodbstreams")
+    arn = server.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    shards, start = [], None
+    while True:
+        kwargs = {"StreamArn": arn}
+        if start:
+            kwargs["ExclusiveStartShardId"] = start
+        page = streams.describe_stream(**kwargs)["StreamDescription"]
+        shards += page["Shards"]
+        start = page.get("LastEvaluatedShardId")
+        if not start:
+            break
+    ids = {s["ShardId"] for s in shards}
+    # One lineage: every shard but the first names the one before it.
+    assert all(s.get("ParentShardId") in ids for s in shards[1:]), shards
+    assert all("EndingSequenceNumber" in s["SequenceNumberRange"] for s in shards[:-1])
+    records = []
+    for shard in shards:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator)
+            records += page["Records"]
+            iterator = page.get("NextShardIterator")
+            if not page["Records"] and shard is shards[-1]:
+                break  # the open shard, read to its end
+    return records, len(shards)
+
+
+def check_stream(records, changes):
+    """The stream shows the change records one for one."""
+    assert len(records) == len(changes), (len(records), len(changes))
+    for r, c in zip(records, changes):
+        d = r["dynamodb"]
+        assert int(d["SequenceNumber"]) - 10**20 == c["sequence"], (d["SequenceNumber"], c)
+        assert r["eventName"] == c["event"]
+        assert d["Keys"] == c["keys"]
+        assert d.get("OldImage") == c.get("old")
+        assert d.get("NewImage") == c.get("new")
+
+
 def check_changes(changes, histories):
     by_item = {}
     last_sequence = 0
@@ -121,7 +167,7 @@ def check_changes(changes, histories):
 
 def test_table_writes_and_change_records_survive_sigkill():
     data_dir = tempfile.mkdtemp(prefix="eddy-table-crash-")
-    server = EddyServer(data_dir)
+    server = EddyServer(data_dir, "--stream-shard-interval-ms", "200", "--ttl-interval-ms", "50")
     histories = {"c%d-%d" % (c, k): ItemHistory()
                  for c in range(CLIENTS) for k in range(ITEMS_PER_CLIENT)}
     versions = [[c * 10**9] for c in range(CLIENTS)]
@@ -130,7 +176,8 @@ def test_table_writes_and_change_records_survive_sigkill():
         server.start()
         server.client("dynamodb").create_table(
             TableName=TABLE, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
         for round_ in range(ROUNDS):
             stop = threading.Event()
             threads = [threading.Thread(target=writer, args=(server.client("dynamodb"), c,
@@ -160,11 +207,14 @@ def test_table_writes_and_change_records_survive_sigkill():
                         not history.writes[-1][1]:
                     history.writes[-1][1] = True
         acknowledged = sum(1 for h in histories.values() for _, acked in h.writes if acked)
+        stream_records, shard_count = read_stream(server)
         server.stop()
-        records = check_changes(read_changes(data_dir), histories)
+        changes = read_changes(data_dir)
+        records = check_changes(changes, histories)
+        check_stream(stream_records, changes)
         assert acknowledged > 0 and records > 0
-        print("%d rounds, %d acknowledged writes, %d change records verified" % (
-            ROUNDS, acknowledged, records))
+        print("%d rounds, %d acknowledged writes, %d change records and stream records "
+              "verified over %d shards" % (ROUNDS, acknowledged, records, shard_count))
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
