@@ -1,8 +1,10 @@
 #include "bench/dynamodb_bench.h"
 
 #include <fmt/format.h>
+#include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -67,6 +69,176 @@ DynamoDbPhaseReport RunPhase(const std::string& name, int clients, double second
   return report;
 }
 
+// The stream phase: paced writers, one reader following the stream (see the header).
+template <typename ItemId, typename Partition>
+DynamoDbPhaseReport RunStreamPhase(const DynamoDbBenchOptions& options,
+                                   const client::ClientConfig& config, AwsJsonClient& ddb,
+                                   const std::string& table,
+                                   std::vector<std::atomic<uint64_t>>& written, ItemId item_id,
+                                   Partition partition, const std::string& payload) {
+  DynamoDbPhaseReport report;
+  report.name = "stream";
+  FirstError first_error;
+  std::atomic<uint64_t> operations{0}, errors{0};
+  auto fail = [&](std::string message) {
+    errors.fetch_add(1, std::memory_order_relaxed);
+    first_error.Set(std::move(message));
+  };
+  auto streams_or = AwsJsonClient::Create(client::kDynamoDbStreamsService, config);
+  if (!streams_or.ok()) {
+    report.errors = 1;
+    report.first_error = streams_or.status().ToString();
+    return report;
+  }
+  AwsJsonClient& streams = **streams_or;
+  const auto origin = SteadyClock::now();
+  auto now_us = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - origin)
+        .count();
+  };
+  // The stream's open shard, positioned at LATEST before any write of this phase.
+  std::string arn, shard, iterator;
+  {
+    auto described = ddb.Call("DescribeTable", fmt::format(R"({{"TableName":"{}"}})", table));
+    rapidjson::Document doc;
+    if (described.ok()) doc.Parse(described->c_str());
+    if (!described.ok() || doc.HasParseError() || !doc["Table"].HasMember("LatestStreamArn")) {
+      report.errors = 1;
+      report.first_error = "DescribeTable: the table has no stream";
+      return report;
+    }
+    arn = doc["Table"]["LatestStreamArn"].GetString();
+    auto stream = streams.Call("DescribeStream", fmt::format(R"({{"StreamArn":"{}"}})", arn));
+    rapidjson::Document d;
+    if (stream.ok()) d.Parse(stream->c_str());
+    if (!stream.ok() || d.HasParseError()) {
+      report.errors = 1;
+      report.first_error = "DescribeStream failed";
+      return report;
+    }
+    for (const auto& s : d["StreamDescription"]["Shards"].GetArray()) {
+      if (!s["SequenceNumberRange"].HasMember("EndingSequenceNumber")) {
+        shard = s["ShardId"].GetString();
+      }
+    }
+    auto it = streams.Call("GetShardIterator", fmt::format(R"({{"StreamArn":"{}","ShardId":"{}",)"
+                                                           R"("ShardIteratorType":"LATEST"}})",
+                                                           arn, shard));
+    rapidjson::Document i;
+    if (it.ok()) i.Parse(it->c_str());
+    if (!it.ok() || i.HasParseError() || !i.HasMember("ShardIterator")) {
+      report.errors = 1;
+      report.first_error = "GetShardIterator failed";
+      return report;
+    }
+    iterator = i["ShardIterator"].GetString();
+  }
+
+  const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                                 std::chrono::duration<double>(options.seconds));
+  std::atomic<bool> writers_done{false};
+  std::atomic<uint64_t> sent{0};
+  std::vector<std::thread> threads;
+  const double per_client =
+      options.stream_rate > 0 ? static_cast<double>(options.stream_rate) / options.clients : 0;
+  for (int c = 0; c < options.clients; ++c) {
+    threads.emplace_back([&, c] {
+      const auto start = SteadyClock::now();
+      for (uint64_t k = 0; SteadyClock::now() < deadline; ++k) {
+        if (per_client > 0) {
+          std::this_thread::sleep_until(start + std::chrono::duration_cast<SteadyClock::duration>(
+                                                    std::chrono::duration<double>(k / per_client)));
+        }
+        const uint64_t n = written[static_cast<size_t>(c)].load(std::memory_order_relaxed);
+        const uint64_t id = item_id(c, n);
+        auto r = ddb.Call(
+            "PutItem",
+            fmt::format(R"({{"TableName":"{}","Item":{{"pk":{{"S":"p{}"}},"sk":{{"N":"{}"}},)"
+                        R"("sent_us":{{"N":"{}"}},"payload":{{"S":"{}"}}}}}})",
+                        table, partition(id), id, now_us(), payload));
+        if (!r.ok()) {
+          fail("PutItem: " + r.error().ToString());
+          continue;
+        }
+        written[static_cast<size_t>(c)].store(n + 1, std::memory_order_relaxed);
+        sent.fetch_add(1, std::memory_order_relaxed);
+        operations.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  // The reader: every record's delay from its PutItem's send to its arrival here.
+  std::vector<float> visible_ms;
+  uint64_t seen = 0;
+  std::thread reader([&] {
+    const auto give_up = deadline + std::chrono::seconds(10);
+    while (SteadyClock::now() < give_up) {
+      if (writers_done && seen >= sent.load()) break;
+      auto page = streams.Call("GetRecords", fmt::format(R"({{"ShardIterator":"{}"}})", iterator));
+      const int64_t arrived = now_us();
+      rapidjson::Document d;
+      if (page.ok()) d.Parse(page->c_str());
+      if (!page.ok() || d.HasParseError()) {
+        fail("GetRecords: " + (page.ok() ? std::string("bad JSON") : page.error().ToString()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      const auto& records = d["Records"];
+      for (const auto& r : records.GetArray()) {
+        const auto& image = r["dynamodb"]["NewImage"];
+        if (!image.HasMember("sent_us")) continue;
+        const int64_t sent_us = std::stoll(image["sent_us"]["N"].GetString());
+        visible_ms.push_back(static_cast<float>(arrived - sent_us) / 1000.0f);
+        ++seen;
+      }
+      if (d.HasMember("NextShardIterator")) {
+        iterator = d["NextShardIterator"].GetString();
+      } else {
+        // The shard closed and is read to its end: go on with its child.
+        auto child =
+            streams.Call("DescribeStream",
+                         fmt::format(R"({{"StreamArn":"{}","ShardFilter":{{"Type":"CHILD_SHARDS",)"
+                                     R"("ShardId":"{}"}}}})",
+                                     arn, shard));
+        rapidjson::Document cd;
+        if (child.ok()) cd.Parse(child->c_str());
+        if (!child.ok() || cd.HasParseError() ||
+            cd["StreamDescription"]["Shards"].GetArray().Empty()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          continue;
+        }
+        shard = cd["StreamDescription"]["Shards"][0]["ShardId"].GetString();
+        auto it =
+            streams.Call("GetShardIterator", fmt::format(R"({{"StreamArn":"{}","ShardId":"{}",)"
+                                                         R"("ShardIteratorType":"TRIM_HORIZON"}})",
+                                                         arn, shard));
+        rapidjson::Document i;
+        if (it.ok()) i.Parse(it->c_str());
+        if (!it.ok() || i.HasParseError() || !i.HasMember("ShardIterator")) {
+          fail("GetShardIterator failed");
+          return;
+        }
+        iterator = i["ShardIterator"].GetString();
+      }
+      // Poll again at once after records, else after a short pause.
+      if (records.GetArray().Empty()) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  });
+  const auto start = SteadyClock::now();
+  for (auto& t : threads) t.join();
+  report.seconds = SecondsSince(start);
+  writers_done = true;
+  reader.join();
+  report.operations = operations.load();
+  if (seen != sent.load()) {
+    fail(fmt::format("the stream showed {} of {} writes", seen, sent.load()));
+  }
+  report.errors = errors.load();
+  report.ops_per_s = static_cast<double>(report.operations) / report.seconds;
+  report.latency = Summarize(visible_ms);
+  report.first_error = first_error.Get();
+  return report;
+}
+
 }  // namespace
 
 bool DynamoDbBenchReport::clean() const {
@@ -86,9 +258,9 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   }
   for (const auto& phase : options.phases) {
     if (phase != "put" && phase != "update" && phase != "get" && phase != "query" &&
-        phase != "limits") {
+        phase != "limits" && phase != "stream") {
       return Status::InvalidArgument("unknown phase '" + phase +
-                                     "' (put, update, get, query, limits)");
+                                     "' (put, update, get, query, limits, stream)");
     }
   }
   std::unique_ptr<ServerProcess> own_server;
@@ -112,14 +284,19 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   const std::string table =
       fmt::format("eddy-bench-{}-{}", ::getpid(),
                   std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
+  const bool with_stream =
+      std::find(options.phases.begin(), options.phases.end(), "stream") != options.phases.end();
   auto created = ddb->Call(
       "CreateTable",
       fmt::format(R"({{"TableName":"{}","BillingMode":"PAY_PER_REQUEST",)"
                   R"("AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}},)"
                   R"({{"AttributeName":"sk","AttributeType":"N"}}],)"
                   R"("KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}},)"
-                  R"({{"AttributeName":"sk","KeyType":"RANGE"}}]}})",
-                  table));
+                  R"({{"AttributeName":"sk","KeyType":"RANGE"}}]{}}})",
+                  table,
+                  with_stream ? R"(,"StreamSpecification":{"StreamEnabled":true,)"
+                                R"("StreamViewType":"NEW_IMAGE"})"
+                              : ""));
   if (!created.ok()) return Status::Unavailable("CreateTable: " + created.error().ToString());
   // Peers report CREATING for a while: wait for ACTIVE.
   for (int i = 0; i < 600; ++i) {
@@ -149,6 +326,11 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   report.options = options;
   report.endpoint = endpoint;
   for (const auto& phase : options.phases) {
+    if (phase == "stream") {
+      report.phases.push_back(
+          RunStreamPhase(options, config, *ddb, table, written, item_id, partition, payload));
+      continue;
+    }
     Operation op;
     if (phase == "put") {
       op = [&](int c, uint64_t, std::mt19937_64&) -> std::string {

@@ -17,6 +17,11 @@ namespace eddy::bench {
 //   update  UpdateItem ADD of a counter on items the put phase wrote
 //   get     GetItem of items the put phase wrote (a missing item is an error)
 //   query   Query of one partition, `query_limit` items
+//   limits  DescribeLimits: no table work, the floor of one signed round trip
+//   stream  PutItem at `stream_rate` writes/s (0: as fast as the clients go) while one reader
+//           follows the table's DynamoDB stream (GetRecords, shard lineage included); the
+//           latency reported is from a PutItem's send to its record arriving in a GetRecords
+//           answer (the table gets a NEW_IMAGE stream when this phase is asked for)
 // and reports each phase's operations/s and latency percentiles.
 struct DynamoDbBenchOptions {
   // Empty: start `eddy serve` as a child process (free loopback port, `server_data_dir`,
@@ -33,6 +38,7 @@ struct DynamoDbBenchOptions {
   size_t item_bytes = 200;  // payload attribute size
   int partitions = 100;     // distinct partition keys
   int query_limit = 10;
+  int stream_rate = 5000;  // writes/s in the stream phase, over all clients (0: unpaced)
   std::vector<std::string> phases = {"put", "update", "get", "query"};
 };
 

@@ -232,10 +232,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000));
   bench_dynamodb
       ->add_option("--phases", db.phases,
-                   "Phases in order: put update get query limits (limits: DescribeLimits, no table "
-                   "work: the floor of one signed round trip)")
+                   "Phases in order: put update get query limits stream (limits: DescribeLimits, "
+                   "no table work: the floor of one signed round trip; stream: writes at "
+                   "--stream-rate while a reader follows the table's stream, latency = write sent "
+                   "to record read)")
       ->delimiter(',')
       ->capture_default_str();
+  bench_dynamodb
+      ->add_option("--stream-rate", db.stream_rate,
+                   "Writes/s in the stream phase, over all clients (0: as fast as they go)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
   bench_dynamodb->add_flag("--json", db_json, "Print one JSON object instead of a table");
   bench_dynamodb->callback([&] {
     auto report = eddy::bench::RunDynamoDbBench(db);

@@ -12,6 +12,10 @@ const ServiceInfo kKinesisService = {"kinesis", "kinesis", "Kinesis_20131202",
                                      "application/x-amz-json-1.1", "KINESIS"};
 const ServiceInfo kDynamoDbService = {"dynamodb", "dynamodb", "DynamoDB_20120810",
                                       "application/x-amz-json-1.0", "DYNAMODB"};
+// DynamoDB Streams signs as "dynamodb" under its own endpoint prefix.
+const ServiceInfo kDynamoDbStreamsService = {"dynamodb", "streams.dynamodb",
+                                             "DynamoDBStreams_20120810",
+                                             "application/x-amz-json-1.0", "DYNAMODB_STREAMS"};
 
 AwsError ParseErrorResponse(const http::HttpResponse& response) {
   AwsError error;

@@ -26,6 +26,7 @@ struct ServiceInfo {
 
 extern const ServiceInfo kKinesisService;
 extern const ServiceInfo kDynamoDbService;
+extern const ServiceInfo kDynamoDbStreamsService;
 
 // How to reach a service. Empty fields are resolved as the AWS CLI does (see
 // auth::ResolveAwsSettings): environment, then the shared config and credentials files.
