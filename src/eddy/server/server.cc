@@ -6,6 +6,7 @@
 
 #include "eddy/api/aws/aws_router.h"
 #include "eddy/api/dynamodb/dynamodb_api.h"
+#include "eddy/api/dynamodb/kinesis_forwarder.h"
 #include "eddy/api/dynamodb_streams/streams_api.h"
 #include "eddy/api/kinesis/kinesis_api.h"
 #include "eddy/base/clock.h"
@@ -22,6 +23,7 @@ class Server::Parts {
   std::unique_ptr<api::kinesis::KinesisApi> kinesis;
   std::unique_ptr<table::TableStore> tables;
   std::unique_ptr<table::TableSweeper> ttl;
+  std::unique_ptr<api::dynamodb::KinesisForwarder> forwarder;
   std::unique_ptr<api::dynamodb::DynamoDbApi> dynamodb;
   std::unique_ptr<api::dynamodb_streams::DynamoDbStreamsApi> dynamodb_streams;
   std::unique_ptr<api::AwsRouter> router;
@@ -59,8 +61,14 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   table_options.dir = options.data_dir + "/tables";
   table_options.sync = options.durability == log::Durability::kSync;
   EDDY_ASSIGN_OR_RETURN(parts->tables, table::TableStore::Open(table_options, SystemClock()));
-  parts->dynamodb =
-      std::make_unique<api::dynamodb::DynamoDbApi>(parts->tables.get(), SystemClock());
+  parts->forwarder = std::make_unique<api::dynamodb::KinesisForwarder>(
+      parts->tables.get(), parts->streams.get(), SystemClock());
+  parts->forwarder->Start();
+  api::dynamodb::DynamoDbApiOptions dynamodb_options;
+  dynamodb_options.kinesis_streams = parts->streams.get();
+  dynamodb_options.kinesis_forwarder = parts->forwarder.get();
+  parts->dynamodb = std::make_unique<api::dynamodb::DynamoDbApi>(parts->tables.get(), SystemClock(),
+                                                                 dynamodb_options);
   parts->dynamodb_streams = std::make_unique<api::dynamodb_streams::DynamoDbStreamsApi>(
       parts->tables.get(), SystemClock());
   table::TableSweeperOptions ttl_options;
@@ -94,12 +102,15 @@ uint16_t Server::port() const { return parts_->http->port(); }
 void Server::Stop() {
   if (!parts_) return;
   if (parts_->http) parts_->http->Stop();
+  // Before the streams: it may be waiting on an append.
+  if (parts_->forwarder) parts_->forwarder->Stop();
   if (parts_->streams) parts_->streams->Stop();
   parts_->http.reset();
   parts_->router.reset();
   parts_->kinesis.reset();
   parts_->dynamodb.reset();  // joins its workers (they finish what they started)
   parts_->dynamodb_streams.reset();
+  parts_->forwarder.reset();
   parts_->ttl.reset();
   parts_->tables.reset();
   parts_->streams.reset();

@@ -197,6 +197,18 @@ std::string EncodeTableDefinition(const TableDefinition& t) {
     }));
   }
   m.emplace("streams", AttributeValue::List(std::move(streams)));
+  AttributeList destinations;
+  for (const auto& d : t.kinesis_destinations) {
+    destinations.push_back(AttributeValue::Map({
+        {"arn", Str(d.stream_arn)},
+        {"stream", Str(d.stream_name)},
+        {"microsecond", AttributeValue::Bool(d.microsecond)},
+        {"enabled", AttributeValue::Bool(d.enabled)},
+        {"through", Int(static_cast<int64_t>(d.forwarded_through))},
+        {"checkpoint_ms", Int(d.checkpoint_ms)},
+    }));
+  }
+  m.emplace("kinesis_destinations", AttributeValue::List(std::move(destinations)));
   return EncodeItem(m);
 }
 
@@ -293,6 +305,23 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view bytes) {
       }
       stream.view = static_cast<StreamViewType>(view);
       t.streams.push_back(std::move(stream));
+    }
+  }
+  if (const auto* destinations = f.Get("kinesis_destinations", ValueType::kList)) {
+    for (const auto& v : destinations->list()) {
+      if (v.type() != ValueType::kMap) {
+        return Status::Corruption("table definition: bad Kinesis destination");
+      }
+      Fields fd(v.map());
+      KinesisDestination d;
+      fd.Read("arn", &d.stream_arn);
+      fd.Read("stream", &d.stream_name);
+      fd.Read("microsecond", &d.microsecond);
+      fd.Read("enabled", &d.enabled);
+      fd.ReadInt("through", &d.forwarded_through);
+      fd.ReadInt("checkpoint_ms", &d.checkpoint_ms);
+      EDDY_RETURN_IF_ERROR(fd.status());
+      t.kinesis_destinations.push_back(std::move(d));
     }
   }
   if (const auto* tags = f.Get("tags", ValueType::kList)) {

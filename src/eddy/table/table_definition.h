@@ -78,6 +78,20 @@ struct StreamDefinition {
   friend bool operator==(const StreamDefinition&, const StreamDefinition&) = default;
 };
 
+// A Kinesis stream the table's changes are copied into (Kinesis Data Streams for DynamoDB).
+struct KinesisDestination {
+  std::string stream_arn;   // as the user gave it
+  std::string stream_name;  // the eddy stream it names
+  bool microsecond = false;  // ApproximateCreationDateTime in µs (else ms)
+  bool enabled = true;       // ACTIVE; false: DISABLED (kept so Describe lists it)
+  // The forwarding checkpoint: every change up to this sequence number is in the stream, and
+  // the checkpoint was written at `checkpoint_ms` (records appended after that may be ahead
+  // of it after a crash; see api/dynamodb/kinesis_forwarder.h).
+  uint64_t forwarded_through = 0;
+  int64_t checkpoint_ms = 0;
+  friend bool operator==(const KinesisDestination&, const KinesisDestination&) = default;
+};
+
 // Everything the catalog keeps about a table. The API layer validates a definition before the
 // store sees it; the store assigns `id` and `created_ms`.
 struct TableDefinition {
@@ -102,6 +116,7 @@ struct TableDefinition {
   std::string ttl_attribute;
   // DynamoDB streams, oldest first; at most one (the last) is enabled.
   std::vector<StreamDefinition> streams;
+  std::vector<KinesisDestination> kinesis_destinations;
   friend bool operator==(const TableDefinition&, const TableDefinition&) = default;
 };
 

@@ -34,6 +34,7 @@ class JsonWriter {
   }
   JsonWriter& Int(int64_t v) { return Done(writer_.Int64(v)); }
   JsonWriter& Bool(bool v) { return Done(writer_.Bool(v)); }
+  JsonWriter& Null() { return Done(writer_.Null()); }
   JsonWriter& Double(double v) { return Done(writer_.Double(v)); }
   // Writes `bytes` base64-encoded as a string value, encoding straight into the body.
   JsonWriter& Base64String(std::string_view bytes) {

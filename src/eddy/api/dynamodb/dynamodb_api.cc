@@ -32,6 +32,11 @@ const std::map<std::string_view, DynamoDbApi::Operation>& DynamoDbApi::Registry(
       {"TransactGetItems", &DynamoDbApi::TransactGetItems},
       {"Query", &DynamoDbApi::Query},
       {"Scan", &DynamoDbApi::Scan},
+      // Kinesis Data Streams for DynamoDB
+      {"EnableKinesisStreamingDestination", &DynamoDbApi::EnableKinesisStreamingDestination},
+      {"DisableKinesisStreamingDestination", &DynamoDbApi::DisableKinesisStreamingDestination},
+      {"DescribeKinesisStreamingDestination", &DynamoDbApi::DescribeKinesisStreamingDestination},
+      {"UpdateKinesisStreamingDestination", &DynamoDbApi::UpdateKinesisStreamingDestination},
   };
   return registry;
 }
@@ -39,6 +44,8 @@ const std::map<std::string_view, DynamoDbApi::Operation>& DynamoDbApi::Registry(
 DynamoDbApi::DynamoDbApi(table::TableStore* tables, Clock* clock, DynamoDbApiOptions options)
     : tables_(tables),
       clock_(clock),
+      kinesis_streams_(options.kinesis_streams),
+      kinesis_forwarder_(options.kinesis_forwarder),
       workers_(std::make_unique<WorkerPool>(options.worker_threads)) {}
 
 DynamoDbApi::~DynamoDbApi() = default;

@@ -15,12 +15,22 @@
 #include "eddy/base/worker_pool.h"
 #include "eddy/table/table_store.h"
 
+namespace eddy::stream {
+class StreamService;
+}
+
 namespace eddy::api::dynamodb {
+
+class KinesisForwarder;
 
 struct DynamoDbApiOptions {
   // Threads that run operations. A durable write waits for its fsync on one of them; with
   // enough of them in flight, concurrent writes share one fsync (group commit).
   int worker_threads = 32;
+  // Kinesis Data Streams for DynamoDB: the streams destinations are checked against, and the
+  // forwarder to wake when one is enabled. Without them those operations are refused.
+  stream::StreamService* kinesis_streams = nullptr;
+  KinesisForwarder* kinesis_forwarder = nullptr;
 };
 
 // The DynamoDB API (X-Amz-Target DynamoDB_20120810.*, JSON 1.0). Each operation is codec (JSON
@@ -94,8 +104,20 @@ class DynamoDbApi final : public AwsService {
   // did not commit (nullopt).
   void FinishToken(const std::string& token, std::optional<std::string> response);
 
+  // kinesis_destination_ops.cc
+  void EnableKinesisStreamingDestination(const RequestContext& ctx, JsonRequest& req,
+                                         ApiReply& reply);
+  void DisableKinesisStreamingDestination(const RequestContext& ctx, JsonRequest& req,
+                                          ApiReply& reply);
+  void DescribeKinesisStreamingDestination(const RequestContext& ctx, JsonRequest& req,
+                                           ApiReply& reply);
+  void UpdateKinesisStreamingDestination(const RequestContext& ctx, JsonRequest& req,
+                                         ApiReply& reply);
+
   table::TableStore* const tables_;
   Clock* const clock_;
+  stream::StreamService* const kinesis_streams_;
+  KinesisForwarder* const kinesis_forwarder_;
   std::mutex tokens_mu_;
   std::map<std::string, TokenRecord> tokens_;  // guarded by tokens_mu_
   std::deque<std::string> token_order_;        // guarded by tokens_mu_; oldest first

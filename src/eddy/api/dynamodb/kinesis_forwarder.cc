@@ -1,0 +1,255 @@
+#include "eddy/api/dynamodb/kinesis_forwarder.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "eddy/api/aws/json_writer.h"
+#include "eddy/api/dynamodb/attribute_json.h"
+#include "eddy/base/md5.h"
+
+namespace eddy::api::dynamodb {
+namespace {
+
+// How far before the checkpoint's time the crash check starts reading (clock steps, and the
+// time between a batch's append and its checkpoint).
+constexpr int64_t kReconcileMarginMs = 5000;
+
+std::string Hex(const std::array<uint8_t, 16>& bytes) {
+  std::string out;
+  out.reserve(32);
+  for (uint8_t b : bytes) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+// The value of `"name":"..."` in a JSON object written by KinesisChangeRecordJson.
+std::string_view StringMember(std::string_view json, std::string_view name) {
+  const std::string needle = "\"" + std::string(name) + "\":\"";
+  const size_t at = json.find(needle);
+  if (at == std::string_view::npos) return {};
+  const size_t start = at + needle.size();
+  const size_t end = json.find('"', start);
+  return end == std::string_view::npos ? std::string_view() : json.substr(start, end - start);
+}
+
+}  // namespace
+
+std::string KinesisChangeRecordJson(const table::TableDefinition& table,
+                                    const table::ChangeRecord& change, bool microsecond,
+                                    std::string_view region) {
+  size_t size = table::ItemSizeBytes(change.keys);
+  if (change.new_image) size += table::ItemSizeBytes(*change.new_image);
+  if (change.old_image) size += table::ItemSizeBytes(*change.old_image);
+  const uint64_t seq = change.sequence;
+  JsonWriter w(512);
+  w.StartObject();
+  w.Key("awsRegion").String(region);
+  // UUID-shaped, and it carries the table id and the change's sequence number.
+  w.Key("eventID").String(fmt::format("{:08x}-{:04x}-4{:03x}-8{:03x}-{:06x}000000", table.id,
+                                      (seq >> 40) & 0xFFFF, (seq >> 28) & 0xFFF,
+                                      (seq >> 16) & 0xFFF, seq & 0xFFFF));
+  w.Key("eventName")
+      .String(change.event == table::ChangeEvent::kInsert   ? "INSERT"
+              : change.event == table::ChangeEvent::kModify ? "MODIFY"
+                                                            : "REMOVE");
+  w.Key("userIdentity");
+  if (change.origin == table::ChangeOrigin::kTimeToLive) {
+    w.StartObject().Key("type").String("Service");
+    w.Key("principalId").String("dynamodb.amazonaws.com").EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("recordFormat").String("application/json");
+  w.Key("tableName").String(table.name);
+  w.Key("dynamodb").StartObject();
+  w.Key("ApproximateCreationDateTime").Int(microsecond ? change.time_us : change.time_us / 1000);
+  w.Key("Keys");
+  WriteAttributeMap(w, change.keys);
+  if (change.new_image) {
+    w.Key("NewImage");
+    WriteAttributeMap(w, *change.new_image);
+  }
+  if (change.old_image) {
+    w.Key("OldImage");
+    WriteAttributeMap(w, *change.old_image);
+  }
+  w.Key("SizeBytes").Int(static_cast<int64_t>(size));
+  w.EndObject();
+  w.Key("eventSource").String("aws:dynamodb");
+  w.EndObject();
+  return w.Take();
+}
+
+uint64_t ForwardedSequence(std::string_view id, uint32_t table_id) {
+  // tttttttt-aaaa-4bbb-8ccc-dddddd000000 (see KinesisChangeRecordJson)
+  if (id.size() != 36 || id[8] != '-' || id[13] != '-' || id[14] != '4' || id[18] != '-' ||
+      id[19] != '8' || id[23] != '-' || id.substr(30) != "000000") {
+    return 0;
+  }
+  auto hex = [](std::string_view s, uint64_t* out) {
+    uint64_t v = 0;
+    for (char c : s) {
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return false;
+      v = v * 16 + static_cast<uint64_t>(d);
+    }
+    *out = v;
+    return true;
+  };
+  uint64_t t = 0, a = 0, b = 0, c = 0, d = 0;
+  if (!hex(id.substr(0, 8), &t) || t != table_id || !hex(id.substr(9, 4), &a) ||
+      !hex(id.substr(15, 3), &b) || !hex(id.substr(20, 3), &c) || !hex(id.substr(24, 6), &d) ||
+      d > 0xFFFF) {
+    return 0;
+  }
+  return (a << 40) | (b << 28) | (c << 16) | d;
+}
+
+void KinesisForwarder::Start() {
+  thread_ = std::thread([this] {
+    for (;;) {
+      const uint64_t forwarded = ForwardOnce();
+      std::unique_lock lock(mu_);
+      if (stopping_) return;
+      if (forwarded == 0) {
+        wake_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
+                       [this] { return stopping_ || woken_; });
+      }
+      woken_ = false;
+      if (stopping_) return;
+    }
+  });
+}
+
+void KinesisForwarder::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void KinesisForwarder::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+uint64_t KinesisForwarder::ForwardOnce() {
+  uint64_t total = 0;
+  for (const auto& table : tables_->ListTables()) {
+    for (const auto& destination : table.kinesis_destinations) {
+      if (!destination.enabled) continue;
+      auto forwarded = Forward(table, destination);
+      if (forwarded.ok()) {
+        total += *forwarded;
+      } else if (forwarded.status().code() != Status::Code::kNotFound) {
+        spdlog::warn("forwarding the changes of table {} to {}: {}", table.name,
+                     destination.stream_arn, forwarded.status().ToString());
+      }
+    }
+  }
+  return total;
+}
+
+Result<uint64_t> KinesisForwarder::NewestForwarded(const table::TableDefinition& table,
+                                                   const table::KinesisDestination& destination) {
+  EDDY_ASSIGN_OR_RETURN(stream::StreamMeta meta, streams_->DescribeStream(destination.stream_name));
+  uint64_t newest = 0;
+  stream::IteratorRequest from;
+  from.type = stream::IteratorType::kAtTimestamp;
+  from.timestamp_ms = std::max<int64_t>(0, destination.checkpoint_ms - kReconcileMarginMs);
+  for (const auto& shard : meta.shards) {
+    auto iterator = streams_->GetShardIterator(meta.name, stream::ShardIdString(shard.index), from);
+    if (!iterator.ok()) continue;  // e.g. a shard past retention
+    std::string it = std::move(iterator).value();
+    for (;;) {
+      EDDY_ASSIGN_OR_RETURN(auto page, streams_->GetRecords(it, 10000));
+      for (const auto& record : page.batch.records) {
+        if (StringMember(record.data, "tableName") != table.name) continue;
+        newest =
+            std::max(newest, ForwardedSequence(StringMember(record.data, "eventID"), table.id));
+      }
+      if (!page.next_iterator || page.batch.records.empty()) break;
+      it = std::move(*page.next_iterator);
+    }
+  }
+  return newest;
+}
+
+Status KinesisForwarder::Checkpoint(const table::TableDefinition& table,
+                                    const std::string& stream_arn, uint64_t through) {
+  const int64_t now_ms = clock_->NowMillis();
+  return tables_
+      ->UpdateTable(table.name,
+                    [&](table::TableDefinition* def) -> Status {
+                      if (def->id != table.id) return Status::NotFound("table re-created");
+                      for (auto& d : def->kinesis_destinations) {
+                        if (d.stream_arn == stream_arn && d.enabled) {
+                          d.forwarded_through = std::max(d.forwarded_through, through);
+                          d.checkpoint_ms = now_ms;
+                        }
+                      }
+                      return Status::Ok();
+                    })
+      .status();
+}
+
+Result<uint64_t> KinesisForwarder::Forward(const table::TableDefinition& table,
+                                           const table::KinesisDestination& destination) {
+  uint64_t through = destination.forwarded_through;
+  const auto key = std::make_pair(table.id, destination.stream_arn);
+  if (reconciled_.count(key) == 0) {
+    // First pass since start: a crash may have left records ahead of the checkpoint.
+    EDDY_ASSIGN_OR_RETURN(uint64_t newest, NewestForwarded(table, destination));
+    if (newest > through) {
+      EDDY_RETURN_IF_ERROR(Checkpoint(table, destination.stream_arn, newest));
+      through = newest;
+    }
+    reconciled_.insert(key);
+  }
+  EDDY_ASSIGN_OR_RETURN(auto changes,
+                        tables_->ReadChanges(table.name, through, options_.batch_records));
+  if (changes.empty()) return uint64_t{0};
+  EDDY_ASSIGN_OR_RETURN(stream::StreamMeta meta, streams_->DescribeStream(destination.stream_name));
+  std::vector<stream::PutEntry> entries;
+  entries.reserve(changes.size());
+  for (const auto& change : changes) {
+    stream::PutEntry entry;
+    entry.partition_key = Hex(Md5(ItemToJson(change.keys)));
+    entry.data = KinesisChangeRecordJson(table, change, destination.microsecond, meta.region);
+    entries.push_back(std::move(entry));
+  }
+  // Append, retrying only the entries that failed (a throttled shard), until all are in.
+  std::vector<size_t> pending(entries.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  for (int attempt = 0; !pending.empty(); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return Status::Unavailable("stopping");
+    }
+    std::vector<stream::PutEntry> batch;
+    for (size_t i : pending) batch.push_back(entries[i]);
+    std::promise<Result<std::vector<stream::PutOutcome>>> promise;
+    auto future = promise.get_future();
+    streams_->PutRecords(
+        destination.stream_name, std::move(batch),
+        [&promise](Result<std::vector<stream::PutOutcome>> r) { promise.set_value(std::move(r)); });
+    auto outcomes = future.get();
+    if (!outcomes.ok()) return outcomes.status();
+    std::vector<size_t> failed;
+    for (size_t j = 0; j < outcomes->size(); ++j) {
+      if (!(*outcomes)[j].status.ok()) failed.push_back(pending[j]);
+    }
+    pending = std::move(failed);
+  }
+  EDDY_RETURN_IF_ERROR(Checkpoint(table, destination.stream_arn, changes.back().sequence));
+  return static_cast<uint64_t>(changes.size());
+}
+
+}  // namespace eddy::api::dynamodb
