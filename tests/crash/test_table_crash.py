@@ -7,7 +7,10 @@
   the item existed, and no record exists for a write that changed nothing;
 - the table's DynamoDB stream (NEW_AND_OLD_IMAGES, its shards rolling over every 200 ms across
   the kills), read through the Streams API parent shard before child, holds exactly those
-  change records: one stream record per change, in the same order, with the same images.
+  change records: one stream record per change, in the same order, with the same images;
+- the table's Kinesis streaming destination (an eddy Kinesis stream of 2 shards) catches up
+  with exactly one record per change record, none lost or doubled across the kills, in
+  per-item order.
 Rounds: EDDY_TABLE_CRASH_ROUNDS (default 6)."""
 import json
 import os
@@ -25,6 +28,7 @@ from conftest import EDDY_BIN, EddyServer  # noqa: E402
 
 ROUNDS = int(os.environ.get("EDDY_TABLE_CRASH_ROUNDS", "6"))
 TABLE = "crash-table"
+DESTINATION = "crash-table-changes"
 CLIENTS = 4
 ITEMS_PER_CLIENT = 8
 
@@ -131,6 +135,53 @@ def check_stream(records, changes):
         assert d.get("NewImage") == c.get("new")
 
 
+def read_kinesis(server, stream, expected, timeout=60):
+    """The destination stream's records once `expected` of them are there (or the timeout)."""
+    kinesis = server.client("kinesis")
+    deadline = time.time() + timeout
+    while True:
+        records = []
+        for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
+            iterator = kinesis.get_shard_iterator(
+                StreamName=stream, ShardId=shard["ShardId"],
+                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            while iterator:
+                page = kinesis.get_records(ShardIterator=iterator, Limit=10000)
+                records += [json.loads(r["Data"]) for r in page["Records"]]
+                if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
+                    break
+                iterator = page.get("NextShardIterator")
+        if len(records) >= expected or time.time() > deadline:
+            return records
+        time.sleep(0.2)
+
+
+def check_kinesis(records, changes):
+    """Exactly one Kinesis record per change, and per item in change order."""
+    by_event = {}
+    for r in records:
+        assert r["tableName"] == TABLE and r["eventSource"] == "aws:dynamodb"
+        by_event.setdefault(r["eventID"], []).append(r)
+    doubled = [k for k, v in by_event.items() if len(v) > 1]
+    assert not doubled, "%d changes forwarded twice" % len(doubled)
+    forwarded = {int(e[9:13], 16) << 40 | int(e[15:18], 16) << 28 | int(e[20:23], 16) << 16 |
+                 int(e[24:30], 16) for e in by_event}  # the change's sequence number
+    missing = [c["sequence"] for c in changes if c["sequence"] not in forwarded]
+    assert not missing and len(records) == len(changes), \
+        "%d records for %d changes; not forwarded: %s" % (len(records), len(changes), missing[:20])
+    per_item = {}
+    for r in records:  # a shard's records in order; one item always lands on one shard
+        per_item.setdefault(r["dynamodb"]["Keys"]["pk"]["S"], []).append(r)
+    expected = {}
+    for c in changes:
+        expected.setdefault(c["keys"]["pk"]["S"], []).append(c)
+    for key, changes_of_item in expected.items():
+        got = per_item.get(key, [])
+        assert [r["eventName"] for r in got] == [c["event"] for c in changes_of_item], key
+        assert [r["dynamodb"].get("NewImage") for r in got] == \
+            [c.get("new") for c in changes_of_item], key
+
+
 def check_changes(changes, histories):
     by_item = {}
     last_sequence = 0
@@ -178,6 +229,12 @@ def test_table_writes_and_change_records_survive_sigkill():
             TableName=TABLE, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        kinesis = server.client("kinesis")
+        kinesis.create_stream(StreamName=DESTINATION, ShardCount=2)
+        destination_arn = kinesis.describe_stream_summary(StreamName=DESTINATION)[
+            "StreamDescriptionSummary"]["StreamARN"]
+        server.client("dynamodb").enable_kinesis_streaming_destination(
+            TableName=TABLE, StreamArn=destination_arn)
         for round_ in range(ROUNDS):
             stop = threading.Event()
             threads = [threading.Thread(target=writer, args=(server.client("dynamodb"), c,
@@ -212,6 +269,8 @@ def test_table_writes_and_change_records_survive_sigkill():
         changes = read_changes(data_dir)
         records = check_changes(changes, histories)
         check_stream(stream_records, changes)
+        server.start()
+        check_kinesis(read_kinesis(server, DESTINATION, len(changes)), changes)
         assert acknowledged > 0 and records > 0
         print("%d rounds, %d acknowledged writes, %d change records and stream records "
               "verified over %d shards" % (ROUNDS, acknowledged, records, shard_count))

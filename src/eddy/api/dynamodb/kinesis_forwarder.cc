@@ -207,6 +207,10 @@ Result<uint64_t> KinesisForwarder::Forward(const table::TableDefinition& table,
     // First pass since start: a crash may have left records ahead of the checkpoint.
     EDDY_ASSIGN_OR_RETURN(uint64_t newest, NewestForwarded(table, destination));
     if (newest > through) {
+      spdlog::info(
+          "table {}: changes {}..{} were already in {} (appended before a crash, not "
+          "checkpointed); going on after them",
+          table.name, through + 1, newest, destination.stream_arn);
       EDDY_RETURN_IF_ERROR(Checkpoint(table, destination.stream_arn, newest));
       through = newest;
     }
