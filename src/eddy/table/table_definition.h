@@ -80,8 +80,8 @@ struct StreamDefinition {
 
 // A Kinesis stream the table's changes are copied into (Kinesis Data Streams for DynamoDB).
 struct KinesisDestination {
-  std::string stream_arn;   // as the user gave it
-  std::string stream_name;  // the eddy stream it names
+  std::string stream_arn;    // as the user gave it
+  std::string stream_name;   // the eddy stream it names
   bool microsecond = false;  // ApproximateCreationDateTime in µs (else ms)
   bool enabled = true;       // ACTIVE; false: DISABLED (kept so Describe lists it)
   // The forwarding checkpoint: every change up to this sequence number is in the stream, and

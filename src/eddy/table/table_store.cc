@@ -163,6 +163,12 @@ struct TableState {
     std::lock_guard lock(mu_);
     return next_seq_;
   }
+  // Runs `f(next_seq)` with sequence assignment held off.
+  template <typename F>
+  auto WithSequenceHeld(F&& f) {
+    std::lock_guard lock(mu_);
+    return f(next_seq_);
+  }
   // Records at or below this were trimmed.
   std::atomic<uint64_t> trimmed_through{0};
 
@@ -375,6 +381,27 @@ class TableStore::Impl {
         db_->Put(write_options_, MetaKey(name), EncodeTableDefinition(def)), "update table"));
     Publish(*state, def);
     return def;
+  }
+
+  Result<TableDefinition> UpdateTableAtSequence(
+      std::string_view name, const std::function<Status(TableDefinition*, uint64_t)>& edit) {
+    std::lock_guard ddl(ddl_mu_);
+    auto state = FindTable(name);
+    if (!state) return TableNotFound(name);
+    // Lock order: ddl_mu_, then the table's sequence lock, then catalog_mu_ (in Publish).
+    return state->WithSequenceHeld([&](uint64_t next_seq) -> Result<TableDefinition> {
+      TableDefinition def = DefinitionOf(*state);
+      const TableDefinition before = def;
+      EDDY_RETURN_IF_ERROR(edit(&def, next_seq));
+      if (def.name != before.name || def.id != before.id || !(def.key == before.key) ||
+          def.indexes != before.indexes || def.next_index_id != before.next_index_id) {
+        return Status::InvalidArgument("only streams and destinations change at a sequence");
+      }
+      EDDY_RETURN_IF_ERROR(FromRocks(
+          db_->Put(write_options_, MetaKey(name), EncodeTableDefinition(def)), "update table"));
+      Publish(*state, def);
+      return def;
+    });
   }
 
   Result<TableDefinition> AddIndex(std::string_view name, IndexDefinition index,
@@ -757,7 +784,7 @@ class TableStore::Impl {
   // --- changes ---
 
   Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
-                                                size_t limit) const {
+                                                size_t limit, size_t max_bytes) const {
     auto state = FindTable(table);
     if (!state) return TableNotFound(table);
     const uint64_t horizon = state->VisibleHorizon();
@@ -769,7 +796,10 @@ class TableStore::Impl {
     rocksdb::Slice upper_slice = AsSlice(upper);
     read.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    size_t bytes = 0;
     for (it->Seek(AsSlice(lower)); it->Valid() && out.size() < limit; it->Next()) {
+      if (!out.empty() && bytes + it->value().size() > max_bytes) break;
+      bytes += it->value().size();
       EDDY_ASSIGN_OR_RETURN(ChangeRecord record, DecodeChangeRecord(AsView(it->value())));
       record.sequence = GetBigEndian(AsView(it->key()).substr(5), 8);
       out.push_back(std::move(record));
@@ -915,8 +945,13 @@ std::string TableStore::ItemKey(const TableDefinition& table, const Item& item,
 }
 
 Result<std::vector<ChangeRecord>> TableStore::ReadChanges(std::string_view table, uint64_t after,
-                                                          size_t limit) const {
-  return impl_->ReadChanges(table, after, limit);
+                                                          size_t limit, size_t max_bytes) const {
+  return impl_->ReadChanges(table, after, limit, max_bytes);
+}
+
+Result<TableDefinition> TableStore::UpdateTableAtSequence(
+    std::string_view name, const std::function<Status(TableDefinition*, uint64_t)>& edit) {
+  return impl_->UpdateTableAtSequence(name, edit);
 }
 
 Result<uint64_t> TableStore::VisibleHorizon(std::string_view table) const {

@@ -88,6 +88,11 @@ class TableStore {
   // capacity may change) atomically.
   Result<TableDefinition> UpdateTable(std::string_view name,
                                       const std::function<Status(TableDefinition*)>& edit);
+  // UpdateTable, with `edit` also given the sequence number the table's next change will get,
+  // and no change assigned a number from then until the new definition is published: a cut in
+  // the change sequence (a stream shard's end) that readers of either definition agree on.
+  Result<TableDefinition> UpdateTableAtSequence(
+      std::string_view name, const std::function<Status(TableDefinition*, uint64_t)>& edit);
   // Adds a global index (the API has validated it; the store assigns its id). Every write from
   // now on maintains it; the items already there are indexed in the background, with the
   // index marked `backfilling` until that ends (also across a restart). AlreadyExists if the
@@ -136,10 +141,11 @@ class TableStore {
                              const IndexDefinition* index = nullptr);
 
   // --- changes ---
-  // Change records with sequence > `after`, in sequence order, at most `limit`, none past the
+  // Change records with sequence > `after`, in sequence order, at most `limit` and about
+  // `max_bytes` of stored records (the first is returned even if larger), none past the
   // visible horizon.
   Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
-                                                size_t limit) const;
+                                                size_t limit, size_t max_bytes = SIZE_MAX) const;
   // The highest sequence number at or below which every change is committed (or a gap).
   Result<uint64_t> VisibleHorizon(std::string_view table) const;
   // The sequence number the table's next change will get (every change after this call has

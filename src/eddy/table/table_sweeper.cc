@@ -80,14 +80,17 @@ Status TableSweeper::MaintainStreams(const TableDefinition& table) {
   EDDY_ASSIGN_OR_RETURN(uint64_t next_seq, store_->NextSequence(table.name));
   TableDefinition copy = table;
   if (!due(&copy, next_seq)) return Status::Ok();
+  // The shard closes at the sequence number current when the new shards are published, so no
+  // reader can have read past the end of the parent.
   return store_
-      ->UpdateTable(table.name,
-                    [&](TableDefinition* def) -> Status {
-                      if (def->id != table.id) return Status::NotFound("table re-created");
-                      EDDY_ASSIGN_OR_RETURN(uint64_t next, store_->NextSequence(def->name));
-                      due(def, next);
-                      return Status::Ok();
-                    })
+      ->UpdateTableAtSequence(table.name,
+                              [&](TableDefinition* def, uint64_t next) -> Status {
+                                if (def->id != table.id) {
+                                  return Status::NotFound("table re-created");
+                                }
+                                due(def, next);
+                                return Status::Ok();
+                              })
       .status();
 }
 

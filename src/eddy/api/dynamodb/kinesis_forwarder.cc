@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <map>
 
 #include "eddy/api/aws/json_writer.h"
 #include "eddy/api/dynamodb/attribute_json.h"
@@ -139,27 +140,36 @@ void KinesisForwarder::Wake() {
   wake_.notify_all();
 }
 
+bool KinesisForwarder::stopping() {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
 uint64_t KinesisForwarder::ForwardOnce() {
   uint64_t total = 0;
   for (const auto& table : tables_->ListTables()) {
     for (const auto& destination : table.kinesis_destinations) {
       if (!destination.enabled) continue;
-      auto forwarded = Forward(table, destination);
+      Progress& progress = progress_[{table.id, destination.stream_arn}];
+      auto forwarded = Forward(table, destination, progress);
       if (forwarded.ok()) {
         total += *forwarded;
-      } else if (forwarded.status().code() != Status::Code::kNotFound) {
-        spdlog::warn("forwarding the changes of table {} to {}: {}", table.name,
+        progress.reported_error = false;
+      } else if (!progress.reported_error && !stopping()) {
+        // Once per failure spell, not every pass.
+        spdlog::warn("forwarding the changes of table {} to {}: {} (retrying)", table.name,
                      destination.stream_arn, forwarded.status().ToString());
+        progress.reported_error = true;
       }
     }
   }
   return total;
 }
 
-Result<uint64_t> KinesisForwarder::NewestForwarded(const table::TableDefinition& table,
-                                                   const table::KinesisDestination& destination) {
+Status KinesisForwarder::CollectForwarded(const table::TableDefinition& table,
+                                          const table::KinesisDestination& destination,
+                                          std::set<uint64_t>* out) {
   EDDY_ASSIGN_OR_RETURN(stream::StreamMeta meta, streams_->DescribeStream(destination.stream_name));
-  uint64_t newest = 0;
   stream::IteratorRequest from;
   from.type = stream::IteratorType::kAtTimestamp;
   from.timestamp_ms = std::max<int64_t>(0, destination.checkpoint_ms - kReconcileMarginMs);
@@ -167,18 +177,21 @@ Result<uint64_t> KinesisForwarder::NewestForwarded(const table::TableDefinition&
     auto iterator = streams_->GetShardIterator(meta.name, stream::ShardIdString(shard.index), from);
     if (!iterator.ok()) continue;  // e.g. a shard past retention
     std::string it = std::move(iterator).value();
-    for (;;) {
+    while (!stopping()) {
       EDDY_ASSIGN_OR_RETURN(auto page, streams_->GetRecords(it, 10000));
       for (const auto& record : page.batch.records) {
         if (StringMember(record.data, "tableName") != table.name) continue;
-        newest =
-            std::max(newest, ForwardedSequence(StringMember(record.data, "eventID"), table.id));
+        const uint64_t seq = ForwardedSequence(StringMember(record.data, "eventID"), table.id);
+        if (seq > destination.forwarded_through) out->insert(seq);
       }
-      if (!page.next_iterator || page.batch.records.empty()) break;
+      if (!page.next_iterator || (page.batch.records.empty() && page.millis_behind_latest == 0)) {
+        break;
+      }
       it = std::move(*page.next_iterator);
     }
   }
-  return newest;
+  if (stopping()) return Status::Unavailable("stopping");
+  return Status::Ok();
 }
 
 Status KinesisForwarder::Checkpoint(const table::TableDefinition& table,
@@ -200,59 +213,91 @@ Status KinesisForwarder::Checkpoint(const table::TableDefinition& table,
 }
 
 Result<uint64_t> KinesisForwarder::Forward(const table::TableDefinition& table,
-                                           const table::KinesisDestination& destination) {
-  uint64_t through = destination.forwarded_through;
-  const auto key = std::make_pair(table.id, destination.stream_arn);
-  if (reconciled_.count(key) == 0) {
-    // First pass since start: a crash may have left records ahead of the checkpoint.
-    EDDY_ASSIGN_OR_RETURN(uint64_t newest, NewestForwarded(table, destination));
-    if (newest > through) {
+                                           const table::KinesisDestination& destination,
+                                           Progress& progress) {
+  const uint64_t through = destination.forwarded_through;
+  if (!progress.reconciled) {
+    // First pass since start: a crash may have left changes in the stream past the checkpoint.
+    std::set<uint64_t> found;
+    EDDY_RETURN_IF_ERROR(CollectForwarded(table, destination, &found));
+    if (!found.empty()) {
       spdlog::info(
-          "table {}: changes {}..{} were already in {} (appended before a crash, not "
-          "checkpointed); going on after them",
-          table.name, through + 1, newest, destination.stream_arn);
-      EDDY_RETURN_IF_ERROR(Checkpoint(table, destination.stream_arn, newest));
-      through = newest;
+          "table {}: {} changes up to {} were already in {} (appended before a crash, "
+          "not checkpointed); they are not sent again",
+          table.name, found.size(), *found.rbegin(), destination.stream_arn);
     }
-    reconciled_.insert(key);
+    progress.appended.insert(found.begin(), found.end());
+    progress.reconciled = true;
+  }
+  progress.appended.erase(progress.appended.begin(), progress.appended.upper_bound(through));
+  EDDY_ASSIGN_OR_RETURN(uint64_t first_retained, tables_->FirstRetainedSequence(table.name));
+  if (through + 1 < first_retained && !progress.reported_gap) {
+    spdlog::error("table {}: changes {}..{} aged out of the table before they reached {}",
+                  table.name, through + 1, first_retained - 1, destination.stream_arn);
+    progress.reported_gap = true;
   }
   EDDY_ASSIGN_OR_RETURN(auto changes,
-                        tables_->ReadChanges(table.name, through, options_.batch_records));
+                        tables_->ReadChanges(table.name, through, options_.batch_records, 4 << 20));
   if (changes.empty()) return uint64_t{0};
   EDDY_ASSIGN_OR_RETURN(stream::StreamMeta meta, streams_->DescribeStream(destination.stream_name));
-  std::vector<stream::PutEntry> entries;
-  entries.reserve(changes.size());
+  const size_t max_record = static_cast<size_t>(meta.max_record_size_kib) * 1024;
+
+  // Rounds: round r holds the r-th change of each item in this batch, so no call carries two
+  // changes of one item.
+  struct Entry {
+    uint64_t seq;
+    stream::PutEntry put;
+  };
+  std::vector<std::vector<Entry>> rounds;
+  std::map<std::string, size_t> changes_of_item;
   for (const auto& change : changes) {
-    stream::PutEntry entry;
-    entry.partition_key = Hex(Md5(ItemToJson(change.keys)));
-    entry.data = KinesisChangeRecordJson(table, change, destination.microsecond, meta.region);
-    entries.push_back(std::move(entry));
+    if (progress.appended.count(change.sequence) != 0) continue;  // already in the stream
+    Entry entry{change.sequence, {}};
+    entry.put.partition_key = Hex(Md5(ItemToJson(change.keys)));
+    entry.put.data = KinesisChangeRecordJson(table, change, destination.microsecond, meta.region);
+    if (entry.put.data.size() > max_record) {
+      spdlog::error(
+          "table {}: change {} is {} bytes as a record, over the {} byte limit of {}; "
+          "it is skipped",
+          table.name, change.sequence, entry.put.data.size(), max_record, destination.stream_arn);
+      continue;
+    }
+    const size_t round = changes_of_item[entry.put.partition_key]++;
+    if (rounds.size() <= round) rounds.resize(round + 1);
+    rounds[round].push_back(std::move(entry));
   }
-  // Append, retrying only the entries that failed (a throttled shard), until all are in.
-  std::vector<size_t> pending(entries.size());
-  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  for (int attempt = 0; !pending.empty(); ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return Status::Unavailable("stopping");
+  for (auto& round : rounds) {
+    // Append the round, retrying only what was refused (a throttled shard), until all is in.
+    std::vector<Entry*> pending;
+    for (auto& e : round) pending.push_back(&e);
+    for (int attempt = 0; !pending.empty(); ++attempt) {
+      if (stopping()) return Status::Unavailable("stopping");
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::vector<stream::PutEntry> batch;
+      batch.reserve(pending.size());
+      for (const Entry* e : pending) batch.push_back(e->put);
+      std::promise<Result<std::vector<stream::PutOutcome>>> promise;
+      auto future = promise.get_future();
+      streams_->PutRecords(destination.stream_name, std::move(batch),
+                           [&promise](Result<std::vector<stream::PutOutcome>> r) {
+                             promise.set_value(std::move(r));
+                           });
+      auto outcomes = future.get();
+      if (!outcomes.ok()) return outcomes.status();
+      std::vector<Entry*> refused;
+      for (size_t j = 0; j < outcomes->size(); ++j) {
+        if ((*outcomes)[j].status.ok()) {
+          progress.appended.insert(pending[j]->seq);  // never sent again
+        } else {
+          refused.push_back(pending[j]);
+        }
+      }
+      pending = std::move(refused);
     }
-    std::vector<stream::PutEntry> batch;
-    for (size_t i : pending) batch.push_back(entries[i]);
-    std::promise<Result<std::vector<stream::PutOutcome>>> promise;
-    auto future = promise.get_future();
-    streams_->PutRecords(
-        destination.stream_name, std::move(batch),
-        [&promise](Result<std::vector<stream::PutOutcome>> r) { promise.set_value(std::move(r)); });
-    auto outcomes = future.get();
-    if (!outcomes.ok()) return outcomes.status();
-    std::vector<size_t> failed;
-    for (size_t j = 0; j < outcomes->size(); ++j) {
-      if (!(*outcomes)[j].status.ok()) failed.push_back(pending[j]);
-    }
-    pending = std::move(failed);
   }
   EDDY_RETURN_IF_ERROR(Checkpoint(table, destination.stream_arn, changes.back().sequence));
+  progress.appended.erase(progress.appended.begin(),
+                          progress.appended.upper_bound(changes.back().sequence));
   return static_cast<uint64_t>(changes.size());
 }
 

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -26,10 +27,17 @@ struct KinesisForwarderOptions {
 // records stay in order on one shard.
 //
 // Exactly once, also across crashes: a batch is appended, then the checkpoint
-// (forwarded_through, checkpoint_ms) is committed to the table's catalog entry. After a crash
-// between the two, the first pass of a destination reads the stream's records appended since
-// the checkpoint's time, finds the newest change of this table already there (its sequence
-// number is in the record's eventID) and moves the checkpoint to it before forwarding more.
+// (forwarded_through, checkpoint_ms) is committed to the table's catalog entry. Changes known
+// to be in the stream beyond the checkpoint are remembered and never sent again: those this
+// process appended (also when a later part of the batch failed), and, on the first pass of a
+// destination after a start, every change of this table found in the stream's records since
+// the checkpoint's time (its sequence number is in the record's eventID), which covers a crash
+// between an append and its checkpoint, including a batch that reached only some shards.
+//
+// Per item, order is kept: a PutRecords call carries at most one change per item, so a retry
+// of refused records (a throttled shard) can never put an item's older change after a newer
+// one. A change whose record would exceed the stream's record size limit is skipped with an
+// error in the log; changes trimmed by retention before they were forwarded are reported.
 //
 // Thread-safety: Start/Stop from one thread; Wake and ForwardOnce from any.
 class KinesisForwarder {
@@ -51,12 +59,21 @@ class KinesisForwarder {
   uint64_t ForwardOnce();
 
  private:
+  // What this process knows of one destination beyond its checkpoint.
+  struct Progress {
+    bool reconciled = false;      // the stream was searched for changes since the checkpoint
+    std::set<uint64_t> appended;  // changes in the stream beyond the checkpoint
+    bool reported_gap = false;
+    bool reported_error = false;
+  };
+
   Result<uint64_t> Forward(const table::TableDefinition& table,
-                           const table::KinesisDestination& destination);
-  // The newest change sequence of `table` found in `destination`'s stream since its
-  // checkpoint (0: none).
-  Result<uint64_t> NewestForwarded(const table::TableDefinition& table,
-                                   const table::KinesisDestination& destination);
+                           const table::KinesisDestination& destination, Progress& progress);
+  // Adds to `out` every change of `table` beyond the checkpoint found in the destination's
+  // stream among the records appended since the checkpoint's time.
+  Status CollectForwarded(const table::TableDefinition& table,
+                          const table::KinesisDestination& destination, std::set<uint64_t>* out);
+  bool stopping();
   Status Checkpoint(const table::TableDefinition& table, const std::string& stream_arn,
                     uint64_t through);
 
@@ -64,9 +81,8 @@ class KinesisForwarder {
   stream::StreamService* const streams_;
   Clock* const clock_;
   const KinesisForwarderOptions options_;
-  // Destinations (table id, stream ARN) whose stream was checked for records ahead of the
-  // checkpoint since this process started. Touched by the forwarding thread only.
-  std::set<std::pair<uint32_t, std::string>> reconciled_;
+  // By (table id, stream ARN). Touched by the forwarding thread only.
+  std::map<std::pair<uint32_t, std::string>, Progress> progress_;
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -251,7 +251,8 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
                          fetch_status = got.status();
                          return false;
                        }
-                       if (!*got) return true;  // deleted since the page began
+                       // Deleted, or moved out of the key range, since the page began.
+                       if (!*got || !accept(**got)) return true;
                        fetched = std::move(*got);
                      }
                      const Item& item = fetched ? *fetched : entry;

@@ -800,6 +800,16 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
   const std::string table = TableNameOf(*name);
   auto current = tables_->GetTable(table);
   if (!current.ok()) return reply(TableNotFound(table));
+  auto stream_refusal = [&] {
+    return ApiError::Validation((stream_request->enabled
+                                     ? "Table already has an enabled stream: TableName: "
+                                     : "Table does not have an enabled stream to disable: "
+                                       "TableName: ") +
+                                table);
+  };
+  if (stream_request && (table::EnabledStream(*current) != nullptr) == stream_request->enabled) {
+    return reply(stream_refusal());
+  }
 
   // GlobalSecondaryIndexUpdates: at most one Create or Delete, any number of Updates.
   std::optional<IndexDefinition> create_index;
@@ -939,25 +949,21 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
     }
     if (deletion_protection) def->deletion_protection = *deletion_protection;
     if (table_class) def->table_class = std::string(*table_class);
-    if (stream_request) {
-      auto next_seq = tables_->NextSequence(def->name);
-      if (!next_seq.ok()) return next_seq.status();
-      const int64_t now_ms = clock_->NowMillis();
-      Status s = stream_request->enabled
-                     ? table::EnableStream(def, stream_request->view, now_ms, *next_seq)
-                     : table::DisableStream(def, now_ms, *next_seq);
-      if (!s.ok()) {
-        problem = ApiError::Validation((stream_request->enabled
-                                            ? "Table already has an enabled stream: TableName: "
-                                            : "Table does not have an enabled stream to disable: "
-                                              "TableName: ") +
-                                       def->name);
-        return Status::InvalidArgument("");
-      }
-    }
     return Status::Ok();
   });
   if (problem) return reply(*problem);
+  if (updated.ok() && stream_request) {
+    // A stream starts or ends at a cut in the change sequence that every reader agrees on.
+    updated = tables_->UpdateTableAtSequence(table, [&](TableDefinition* def, uint64_t next_seq) {
+      const int64_t now_ms = clock_->NowMillis();
+      Status s = stream_request->enabled
+                     ? table::EnableStream(def, stream_request->view, now_ms, next_seq)
+                     : table::DisableStream(def, now_ms, next_seq);
+      if (!s.ok()) problem = stream_refusal();
+      return s.ok() ? s : Status::InvalidArgument("");
+    });
+    if (problem) return reply(*problem);
+  }
   if (updated.ok() && create_index) {
     const table::KeySchema key = create_index->key;
     const std::string index_name = create_index->name;

@@ -297,6 +297,13 @@ void DynamoDbStreamsApi::GetShardIterator(const RequestContext& ctx, JsonRequest
     return reply(ApiError::Validation("Sequence number must not be specified for the " +
                                       std::string(*type) + " shard iterator type"));
   }
+  // The horizon before the definition: a shard the definition shows open then has not been
+  // cut below the horizon (see TableStore::UpdateTableAtSequence).
+  auto name = ParseStreamArn(*arn);
+  if (!name.ok()) return reply(ApiError::Validation(name.status().message()));
+  auto horizon = tables_->VisibleHorizon(name->table);
+  auto first_retained = tables_->FirstRetainedSequence(name->table);
+  if (!first_retained.ok() || !horizon.ok()) return reply(StreamNotFound(*arn));
   auto located = Locate(tables_, *arn);
   if (auto* e = std::get_if<ApiError>(&located)) return reply(*e);
   const Located& at = std::get<Located>(located);
@@ -304,9 +311,6 @@ void DynamoDbStreamsApi::GetShardIterator(const RequestContext& ctx, JsonRequest
   if (shard == nullptr) {
     return reply(ApiError::ResourceNotFound("Requested resource not found: Shard does not exist"));
   }
-  auto first_retained = tables_->FirstRetainedSequence(at.table.name);
-  auto horizon = tables_->VisibleHorizon(at.table.name);
-  if (!first_retained.ok() || !horizon.ok()) return reply(StreamNotFound(*arn));
   ShardPosition position{at.table.name, at.definition().label, shard->id, 0, clock_->NowMillis()};
   if (*type == "TRIM_HORIZON") {
     position.next_seq = std::max(shard->first_seq, *first_retained);
@@ -347,13 +351,19 @@ void DynamoDbStreamsApi::GetRecords(const RequestContext& ctx, JsonRequest& req,
   if (!errors.empty()) return reply(errors.ToError());
   auto position = DecodeShardIterator(*iterator);
   if (!position.ok()) return reply(ApiError::Validation(position.status().message()));
-  if (clock_->NowMillis() - position->issued_ms > kIteratorLifetimeMs) {
+  const int64_t now_ms = clock_->NowMillis();
+  if (position->issued_ms > now_ms + 60'000) {  // not one this server issued
+    return reply(ApiError::Validation("Invalid ShardIterator"));
+  }
+  if (position->issued_ms < now_ms - kIteratorLifetimeMs) {
     return reply(ApiError::ExpiredIterator("Iterator expired. The iterator was created at time " +
                                            std::to_string(position->issued_ms) +
                                            " while right now the time is " +
-                                           std::to_string(clock_->NowMillis())));
+                                           std::to_string(now_ms)));
   }
   const std::string arn = dynamodb::StreamArn(ctx, position->table, position->stream_label);
+  // The horizon before the definition (see GetShardIterator).
+  auto horizon = tables_->VisibleHorizon(position->table);
   auto def = tables_->GetTable(position->table);
   const StreamDefinition* stream =
       def.ok() ? table::FindStream(*def, position->stream_label) : nullptr;
@@ -362,11 +372,15 @@ void DynamoDbStreamsApi::GetRecords(const RequestContext& ctx, JsonRequest& req,
     return reply(ApiError::ResourceNotFound("Requested resource not found: Shard does not exist"));
   }
   auto first_retained = tables_->FirstRetainedSequence(position->table);
-  auto horizon = tables_->VisibleHorizon(position->table);
   if (!first_retained.ok() || !horizon.ok()) return reply(StreamNotFound(arn));
-  if (position->next_seq < *first_retained) {
-    return reply(Trimmed("Attempted to access a sequence number that is beyond the trim horizon"));
+  if (position->next_seq < shard->first_seq ||
+      (!shard->open() && position->next_seq > shard->last_seq + 1)) {
+    return reply(ApiError::Validation("Invalid ShardIterator"));  // not one this server issued
   }
+  auto trimmed = [&] {
+    return Trimmed("Attempted to access a sequence number that is beyond the trim horizon");
+  };
+  if (position->next_seq < *first_retained) return reply(trimmed());
   const uint64_t end = shard->open() ? UINT64_MAX : shard->last_seq;
   const uint64_t readable = std::min(*horizon, end);  // every record up to here is settled
   const size_t max = limit ? static_cast<size_t>(*limit) : 1000;
@@ -374,10 +388,15 @@ void DynamoDbStreamsApi::GetRecords(const RequestContext& ctx, JsonRequest& req,
   w.StartObject().Key("Records").StartArray();
   uint64_t next = position->next_seq;
   if (next <= readable) {
-    auto changes = tables_->ReadChanges(position->table, next - 1, max);
+    auto changes = tables_->ReadChanges(position->table, next - 1, max, kMaxRecordBytes);
     if (!changes.ok()) return reply(dynamodb::ToApiError(changes.status()));
+    // Records trimmed while this read began would be skipped without a word: refuse instead.
+    auto retained_now = tables_->FirstRetainedSequence(position->table);
+    if (retained_now.ok() && next < *retained_now) return reply(trimmed());
     size_t bytes = 0, count = 0;
-    bool full = changes->size() == max;
+    // Stopped by the record or byte budget (not by reaching what is settled)?
+    bool full = changes->size() == max ||
+                (!changes->empty() && changes->back().sequence < readable && changes->size() < max);
     for (const auto& change : *changes) {
       if (change.sequence > readable) {
         full = false;
