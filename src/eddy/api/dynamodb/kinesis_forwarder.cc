@@ -16,6 +16,8 @@ namespace {
 // How far before the checkpoint's time the crash check starts reading (clock steps, and the
 // time between a batch's append and its checkpoint).
 constexpr int64_t kReconcileMarginMs = 5000;
+// An idle destination's checkpoint time is refreshed this often.
+constexpr int64_t kIdleCheckpointMs = 10 * 60 * 1000;
 
 std::string Hex(const std::array<uint8_t, 16>& bytes) {
   std::string out;
@@ -238,7 +240,14 @@ Result<uint64_t> KinesisForwarder::Forward(const table::TableDefinition& table,
   }
   EDDY_ASSIGN_OR_RETURN(auto changes,
                         tables_->ReadChanges(table.name, through, options_.batch_records, 4 << 20));
-  if (changes.empty()) return uint64_t{0};
+  if (changes.empty()) {
+    // Idle: move the checkpoint's time along now and then, so that the search after a start
+    // reads minutes of the stream, not the whole retention.
+    if (clock_->NowMillis() - destination.checkpoint_ms > kIdleCheckpointMs) {
+      EDDY_RETURN_IF_ERROR(Checkpoint(table, destination.stream_arn, through));
+    }
+    return uint64_t{0};
+  }
   EDDY_ASSIGN_OR_RETURN(stream::StreamMeta meta, streams_->DescribeStream(destination.stream_name));
   const size_t max_record = static_cast<size_t>(meta.max_record_size_kib) * 1024;
 
