@@ -275,13 +275,14 @@ class TableStore::Impl {
     }
     EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read change records"));
     if (count == 0) return uint64_t{0};
+    // Readers learn of the trim before it happens (they check after reading), never after.
+    state->trimmed_through = std::max(state->trimmed_through.load(), last_trimmed);
     rocksdb::WriteBatch batch;
     batch.DeleteRange(AsSlice(lower), AsSlice(ChangeKey(state->id, last_trimmed + 1)));
     std::string mark;
     PutBigEndian(&mark, last_trimmed, 8);
     batch.Put(SequenceMarkKey(state->id), mark);
     EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "trim change records"));
-    state->trimmed_through = std::max(state->trimmed_through.load(), last_trimmed);
     return count;
   }
 
@@ -784,9 +785,10 @@ class TableStore::Impl {
   // --- changes ---
 
   Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
-                                                size_t limit, size_t max_bytes) const {
+                                                size_t limit, size_t max_bytes,
+                                                uint32_t table_id) const {
     auto state = FindTable(table);
-    if (!state) return TableNotFound(table);
+    if (!state || (table_id != 0 && state->id != table_id)) return TableNotFound(table);
     const uint64_t horizon = state->VisibleHorizon();
     std::vector<ChangeRecord> out;
     if (after >= horizon || limit == 0) return out;
@@ -945,8 +947,9 @@ std::string TableStore::ItemKey(const TableDefinition& table, const Item& item,
 }
 
 Result<std::vector<ChangeRecord>> TableStore::ReadChanges(std::string_view table, uint64_t after,
-                                                          size_t limit, size_t max_bytes) const {
-  return impl_->ReadChanges(table, after, limit, max_bytes);
+                                                          size_t limit, size_t max_bytes,
+                                                          uint32_t table_id) const {
+  return impl_->ReadChanges(table, after, limit, max_bytes, table_id);
 }
 
 Result<TableDefinition> TableStore::UpdateTableAtSequence(

@@ -143,9 +143,11 @@ class TableStore {
   // --- changes ---
   // Change records with sequence > `after`, in sequence order, at most `limit` and about
   // `max_bytes` of stored records (the first is returned even if larger), none past the
-  // visible horizon.
+  // visible horizon. With `table_id` (not 0), NotFound unless the table of that name has it
+  // (not a table re-created under the name).
   Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
-                                                size_t limit, size_t max_bytes = SIZE_MAX) const;
+                                                size_t limit, size_t max_bytes = SIZE_MAX,
+                                                uint32_t table_id = 0) const;
   // The highest sequence number at or below which every change is committed (or a gap).
   Result<uint64_t> VisibleHorizon(std::string_view table) const;
   // The sequence number the table's next change will get (every change after this call has

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 
@@ -18,6 +19,8 @@ namespace {
 constexpr int64_t kReconcileMarginMs = 5000;
 // An idle destination's checkpoint time is refreshed this often.
 constexpr int64_t kIdleCheckpointMs = 10 * 60 * 1000;
+// Attempts at appending a round of records within one pass.
+constexpr int kMaxAttemptsPerPass = 20;
 
 std::string Hex(const std::array<uint8_t, 16>& bytes) {
   std::string out;
@@ -174,10 +177,15 @@ Status KinesisForwarder::CollectForwarded(const table::TableDefinition& table,
   EDDY_ASSIGN_OR_RETURN(stream::StreamMeta meta, streams_->DescribeStream(destination.stream_name));
   stream::IteratorRequest from;
   from.type = stream::IteratorType::kAtTimestamp;
-  from.timestamp_ms = std::max<int64_t>(0, destination.checkpoint_ms - kReconcileMarginMs);
+  // Never in the future (a clock stepped back across the restart), which no shard accepts.
+  from.timestamp_ms =
+      std::clamp<int64_t>(destination.checkpoint_ms - kReconcileMarginMs, 0, clock_->NowMillis());
   for (const auto& shard : meta.shards) {
     auto iterator = streams_->GetShardIterator(meta.name, stream::ShardIdString(shard.index), from);
-    if (!iterator.ok()) continue;  // e.g. a shard past retention
+    if (!iterator.ok()) {
+      if (iterator.status().code() == Status::Code::kNotFound) continue;  // a shard gone
+      return iterator.status();  // no search, no forwarding: better late than twice
+    }
     std::string it = std::move(iterator).value();
     while (!stopping()) {
       EDDY_ASSIGN_OR_RETURN(auto page, streams_->GetRecords(it, 10000));
@@ -238,8 +246,9 @@ Result<uint64_t> KinesisForwarder::Forward(const table::TableDefinition& table,
                   table.name, through + 1, first_retained - 1, destination.stream_arn);
     progress.reported_gap = true;
   }
-  EDDY_ASSIGN_OR_RETURN(auto changes,
-                        tables_->ReadChanges(table.name, through, options_.batch_records, 4 << 20));
+  EDDY_ASSIGN_OR_RETURN(
+      auto changes,
+      tables_->ReadChanges(table.name, through, options_.batch_records, 4 << 20, table.id));
   if (changes.empty()) {
     // Idle: move the checkpoint's time along now and then, so that the search after a start
     // reads minutes of the stream, not the whole retention.
@@ -264,7 +273,8 @@ Result<uint64_t> KinesisForwarder::Forward(const table::TableDefinition& table,
     Entry entry{change.sequence, {}};
     entry.put.partition_key = Hex(Md5(ItemToJson(change.keys)));
     entry.put.data = KinesisChangeRecordJson(table, change, destination.microsecond, meta.region);
-    if (entry.put.data.size() > max_record) {
+    // The stream's limit counts the partition key with the data.
+    if (entry.put.partition_key.size() + entry.put.data.size() > max_record) {
       spdlog::error(
           "table {}: change {} is {} bytes as a record, over the {} byte limit of {}; "
           "it is skipped",
@@ -281,6 +291,12 @@ Result<uint64_t> KinesisForwarder::Forward(const table::TableDefinition& table,
     for (auto& e : round) pending.push_back(&e);
     for (int attempt = 0; !pending.empty(); ++attempt) {
       if (stopping()) return Status::Unavailable("stopping");
+      // A refusal that does not clear (a failing disk) must not hold up the other tables;
+      // the next pass retries (what got in is remembered, so nothing is sent twice).
+      if (attempt == kMaxAttemptsPerPass) {
+        return Status::Unavailable(
+            fmt::format("{} records refused {} times", pending.size(), kMaxAttemptsPerPass));
+      }
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::vector<stream::PutEntry> batch;
       batch.reserve(pending.size());

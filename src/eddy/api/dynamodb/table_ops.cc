@@ -955,6 +955,7 @@ void DynamoDbApi::UpdateTable(const RequestContext& ctx, JsonRequest& req, ApiRe
   if (updated.ok() && stream_request) {
     // A stream starts or ends at a cut in the change sequence that every reader agrees on.
     updated = tables_->UpdateTableAtSequence(table, [&](TableDefinition* def, uint64_t next_seq) {
+      if (def->id != current->id) return Status::NotFound("table re-created");
       const int64_t now_ms = clock_->NowMillis();
       Status s = stream_request->enabled
                      ? table::EnableStream(def, stream_request->view, now_ms, next_seq)

@@ -314,13 +314,16 @@ void DynamoDbStreamsApi::GetShardIterator(const RequestContext& ctx, JsonRequest
   ShardPosition position{at.table.name, at.definition().label, shard->id, 0, clock_->NowMillis()};
   if (*type == "TRIM_HORIZON") {
     position.next_seq = std::max(shard->first_seq, *first_retained);
+    // A closed shard trimmed to its end: positioned at its end (nothing left to read).
+    if (!shard->open()) position.next_seq = std::min(position.next_seq, shard->last_seq + 1);
   } else if (*type == "LATEST") {
     position.next_seq =
         shard->open() ? std::max(shard->first_seq, *horizon + 1) : shard->last_seq + 1;
   } else {
     auto seq = ParseSequenceNumber(*sequence);
-    const bool in_shard =
-        seq.ok() && *seq >= shard->first_seq && (shard->open() || *seq <= shard->last_seq);
+    // A number of this shard that has been given out (a record, or a gap a failed write left).
+    const bool in_shard = seq.ok() && *seq >= shard->first_seq &&
+                          *seq <= (shard->open() ? *horizon : shard->last_seq);
     if (!in_shard) {
       return reply(ApiError::Validation("Invalid SequenceNumber " + std::string(*sequence) +
                                         " for shard " + shard->id));
