@@ -95,6 +95,43 @@ std::string TableArn(const RequestContext& ctx, std::string_view table) {
   return "arn:aws:dynamodb:" + ctx.region + ":" + ctx.account_id + ":table/" + std::string(table);
 }
 
+std::string TableNameOf(std::string_view name_or_arn) {
+  if (name_or_arn.starts_with("arn:")) {
+    const size_t slash = name_or_arn.find(":table/");
+    if (slash != std::string_view::npos) return std::string(name_or_arn.substr(slash + 7));
+  }
+  return std::string(name_or_arn);
+}
+
+ApiError TableNotFound(std::string_view name) {
+  return ApiError::ResourceNotFound("Requested resource not found: Table: " + std::string(name) +
+                                    " not found");
+}
+
+void WriteKeySchema(JsonWriter& w, const table::KeySchema& key) {
+  w.Key("KeySchema").StartArray();
+  w.StartObject().Key("AttributeName").String(key.partition.name).Key("KeyType").String("HASH");
+  w.EndObject();
+  if (key.sort) {
+    w.StartObject().Key("AttributeName").String(key.sort->name).Key("KeyType").String("RANGE");
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+std::string_view StreamViewTypeName(table::StreamViewType view) {
+  switch (view) {
+    case table::StreamViewType::kKeysOnly:
+      return "KEYS_ONLY";
+    case table::StreamViewType::kNewImage:
+      return "NEW_IMAGE";
+    case table::StreamViewType::kOldImage:
+      return "OLD_IMAGE";
+    default:
+      return "NEW_AND_OLD_IMAGES";
+  }
+}
+
 std::string StreamArn(const RequestContext& ctx, std::string_view table, std::string_view label) {
   return TableArn(ctx, table) + "/stream/" + std::string(label);
 }

@@ -129,6 +129,15 @@ std::string TableArn(const RequestContext& ctx, std::string_view table);
 // A DynamoDB stream's ARN: the table's ARN + "/stream/" + the stream's label.
 std::string StreamArn(const RequestContext& ctx, std::string_view table, std::string_view label);
 
+// A TableName member that may hold the table's ARN instead (the model allows both): the name.
+std::string TableNameOf(std::string_view name_or_arn);
+// ResourceNotFoundException "Requested resource not found: Table: <name> not found".
+ApiError TableNotFound(std::string_view name);
+// "KeySchema": [{AttributeName, KeyType HASH}, {..., RANGE}] of a table, index or stream.
+void WriteKeySchema(JsonWriter& w, const table::KeySchema& key);
+// KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES.
+std::string_view StreamViewTypeName(table::StreamViewType view);
+
 // Store errors as DynamoDB answers them (NotFound -> ResourceNotFoundException
 // "Requested resource not found", ...).
 ApiError ToApiError(const Status& status);

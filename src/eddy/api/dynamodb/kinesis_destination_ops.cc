@@ -15,15 +15,6 @@ namespace {
 using table::KinesisDestination;
 using table::TableDefinition;
 
-// A TableName member holding a name or an ARN.
-std::string TableNameOf(std::string_view name_or_arn) {
-  if (name_or_arn.starts_with("arn:")) {
-    const size_t slash = name_or_arn.find(":table/");
-    if (slash != std::string_view::npos) return std::string(name_or_arn.substr(slash + 7));
-  }
-  return std::string(name_or_arn);
-}
-
 std::string_view PrecisionName(bool microsecond) {
   return microsecond ? "MICROSECOND" : "MILLISECOND";
 }
@@ -50,9 +41,15 @@ KinesisDestination* FindDestination(TableDefinition* table, std::string_view arn
   return nullptr;
 }
 
-ApiError TableNotFound(std::string_view table) {
-  return ApiError::ResourceNotFound("Requested resource not found: Table: " + std::string(table) +
-                                    " not found");
+// Why a destination edit did not go through (nothing when it did): the edit's own refusal, a
+// missing table, or a storage error.
+std::optional<ApiError> EditRefusal(const std::optional<ApiError>& problem,
+                                    const Result<TableDefinition>& updated,
+                                    std::string_view table) {
+  if (problem) return problem;
+  if (updated.ok()) return std::nullopt;
+  if (updated.status().code() == Status::Code::kNotFound) return TableNotFound(table);
+  return ToApiError(updated.status());
 }
 
 std::string DestinationAnswer(std::string_view table, std::string_view arn, std::string_view status,
@@ -124,11 +121,7 @@ void DynamoDbApi::EnableKinesisStreamingDestination(const RequestContext&, JsonR
     d->checkpoint_ms = clock_->NowMillis();
     return Status::Ok();
   });
-  if (problem) return reply(*problem);
-  if (!updated.ok()) {
-    if (updated.status().code() == Status::Code::kNotFound) return reply(TableNotFound(table));
-    return reply(ToApiError(updated.status()));
-  }
+  if (auto e = EditRefusal(problem, updated, table)) return reply(*e);
   if (kinesis_forwarder_ != nullptr) kinesis_forwarder_->Wake();
   // AWS answers ENABLING and turns ACTIVE shortly; eddy forwards at once.
   reply(DestinationAnswer(table, *arn, "ENABLING", "EnableKinesisStreamingConfiguration",
@@ -160,11 +153,7 @@ void DynamoDbApi::DisableKinesisStreamingDestination(const RequestContext&, Json
     d->enabled = false;
     return Status::Ok();
   });
-  if (problem) return reply(*problem);
-  if (!updated.ok()) {
-    if (updated.status().code() == Status::Code::kNotFound) return reply(TableNotFound(table));
-    return reply(ToApiError(updated.status()));
-  }
+  if (auto e = EditRefusal(problem, updated, table)) return reply(*e);
   reply(DestinationAnswer(table, *arn, "DISABLING", "EnableKinesisStreamingConfiguration",
                           microsecond));
 }
@@ -225,11 +214,7 @@ void DynamoDbApi::UpdateKinesisStreamingDestination(const RequestContext&, JsonR
     d->microsecond = *microsecond;
     return Status::Ok();
   });
-  if (problem) return reply(*problem);
-  if (!updated.ok()) {
-    if (updated.status().code() == Status::Code::kNotFound) return reply(TableNotFound(table));
-    return reply(ToApiError(updated.status()));
-  }
+  if (auto e = EditRefusal(problem, updated, table)) return reply(*e);
   reply(DestinationAnswer(table, *arn, "UPDATING", "UpdateKinesisStreamingConfiguration",
                           microsecond));
 }

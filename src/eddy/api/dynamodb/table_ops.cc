@@ -82,17 +82,6 @@ std::string TableId(const TableDefinition& t) {
                      static_cast<uint64_t>(t.created_ms) & 0xFFFFFFFFFFFFULL);
 }
 
-void WriteKeySchema(JsonWriter& w, const table::KeySchema& key) {
-  w.Key("KeySchema").StartArray();
-  w.StartObject().Key("AttributeName").String(key.partition.name).Key("KeyType").String("HASH");
-  w.EndObject();
-  if (key.sort) {
-    w.StartObject().Key("AttributeName").String(key.sort->name).Key("KeyType").String("RANGE");
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
 void WriteThroughput(JsonWriter& w, int64_t read, int64_t write) {
   w.Key("ProvisionedThroughput").StartObject();
   w.Key("NumberOfDecreasesToday").Int(0);
@@ -102,7 +91,6 @@ void WriteThroughput(JsonWriter& w, int64_t read, int64_t write) {
 }
 
 void WriteIndexDescriptions(JsonWriter& w, const RequestContext& ctx, const TableDefinition& t);
-std::string_view StreamViewTypeName(table::StreamViewType view);
 
 void WriteTableDescription(JsonWriter& w, const RequestContext& ctx, const TableDefinition& t,
                            std::string_view status) {
@@ -150,20 +138,6 @@ std::string TableDescriptionResponse(std::string_view member, const RequestConte
   WriteTableDescription(w, ctx, t, status);
   w.EndObject();
   return w.Take();
-}
-
-ApiError TableNotFound(std::string_view name) {
-  return ApiError::ResourceNotFound("Requested resource not found: Table: " + std::string(name) +
-                                    " not found");
-}
-
-// A table named by name or by ARN (the model allows both).
-std::string TableNameOf(std::string_view name_or_arn) {
-  if (name_or_arn.starts_with("arn:")) {
-    const size_t slash = name_or_arn.find(":table/");
-    if (slash != std::string_view::npos) return std::string(name_or_arn.substr(slash + 7));
-  }
-  return std::string(name_or_arn);
 }
 
 // Tags as [{"Key": ..., "Value": ...}]; appends to `tags` (replacing equal keys).
@@ -251,19 +225,6 @@ std::optional<ApiError> ParseStreamSpecification(JsonRequest& req, const rapidjs
   }
   *out = r;
   return std::nullopt;
-}
-
-std::string_view StreamViewTypeName(table::StreamViewType view) {
-  switch (view) {
-    case table::StreamViewType::kKeysOnly:
-      return "KEYS_ONLY";
-    case table::StreamViewType::kNewImage:
-      return "NEW_IMAGE";
-    case table::StreamViewType::kOldImage:
-      return "OLD_IMAGE";
-    default:
-      return "NEW_AND_OLD_IMAGES";
-  }
 }
 
 // AttributeDefinitions: [{AttributeName, AttributeType}], names unique.

@@ -33,19 +33,6 @@ ApiError Trimmed(std::string message) {
   return {400, "TrimmedDataAccessException", std::move(message)};
 }
 
-std::string_view ViewName(StreamViewType view) {
-  switch (view) {
-    case StreamViewType::kKeysOnly:
-      return "KEYS_ONLY";
-    case StreamViewType::kNewImage:
-      return "NEW_IMAGE";
-    case StreamViewType::kOldImage:
-      return "OLD_IMAGE";
-    default:
-      return "NEW_AND_OLD_IMAGES";
-  }
-}
-
 // A stream found by its ARN: the table's definition and the stream's place in it.
 struct Located {
   TableDefinition table;
@@ -62,17 +49,6 @@ std::variant<Located, ApiError> Locate(table::TableStore* tables, std::string_vi
     if (def->streams[i].label == name->label) return Located{std::move(def).value(), i};
   }
   return StreamNotFound(arn);
-}
-
-void WriteKeySchema(JsonWriter& w, const table::KeySchema& key) {
-  w.Key("KeySchema").StartArray();
-  w.StartObject().Key("AttributeName").String(key.partition.name).Key("KeyType").String("HASH");
-  w.EndObject();
-  if (key.sort) {
-    w.StartObject().Key("AttributeName").String(key.sort->name).Key("KeyType").String("RANGE");
-    w.EndObject();
-  }
-  w.EndArray();
 }
 
 void WriteShard(JsonWriter& w, const StreamShard& shard) {
@@ -122,7 +98,7 @@ void WriteRecord(JsonWriter& w, const RequestContext& ctx, uint32_t table_id, St
   }
   w.Key("SequenceNumber").String(FormatSequenceNumber(change.sequence));
   w.Key("SizeBytes").Int(static_cast<int64_t>(std::max<size_t>(size, 1)));
-  w.Key("StreamViewType").String(ViewName(view));
+  w.Key("StreamViewType").String(dynamodb::StreamViewTypeName(view));
   w.EndObject();
   if (change.origin == table::ChangeOrigin::kTimeToLive) {
     w.Key("userIdentity").StartObject();
@@ -246,10 +222,10 @@ void DynamoDbStreamsApi::DescribeStream(const RequestContext& ctx, JsonRequest& 
   w.Key("StreamArn").String(dynamodb::StreamArn(ctx, at.table.name, stream.label));
   w.Key("StreamLabel").String(stream.label);
   w.Key("StreamStatus").String(stream.enabled ? "ENABLED" : "DISABLED");
-  w.Key("StreamViewType").String(ViewName(stream.view));
+  w.Key("StreamViewType").String(dynamodb::StreamViewTypeName(stream.view));
   w.Key("CreationRequestDateTime").Timestamp(stream.created_ms);
   w.Key("TableName").String(at.table.name);
-  WriteKeySchema(w, at.table.key);
+  dynamodb::WriteKeySchema(w, at.table.key);
   w.Key("Shards").StartArray();
   size_t written = 0;
   std::string last_id;

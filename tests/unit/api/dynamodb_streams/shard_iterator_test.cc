@@ -9,8 +9,8 @@ constexpr std::string_view kArn =
     "arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-12-01T22:51:10.252";
 
 TEST(ShardIteratorTest, RoundTripsAndHasAwsShape) {
-  ShardPosition p{"orders", "2026-12-01T22:51:10.252", "shardId-00000001796165578243-a7a61e79",
-                  42, 1'796'165'578'243};
+  ShardPosition p{"orders", "2026-12-01T22:51:10.252", "shardId-00000001796165578243-a7a61e79", 42,
+                  1'796'165'578'243};
   const std::string iterator = EncodeShardIterator(kArn, p);
   EXPECT_TRUE(iterator.starts_with(std::string(kArn) + "|1|"));
   EXPECT_LE(iterator.size(), 2048u);
