@@ -17,6 +17,7 @@
 
 #include "eddy/base/coding.h"
 #include "eddy/base/thread_annotations.h"
+#include "eddy/table/group_commit.h"
 #include "eddy/table/key_encoding.h"
 
 namespace eddy::table {
@@ -185,6 +186,7 @@ class TableStore::Impl {
  public:
   Impl(std::unique_ptr<rocksdb::DB> db, const TableStoreOptions& options, Clock* clock)
       : db_(std::move(db)),
+        committer_(db_.get(), options.sync),
         clock_(clock),
         stripe_count_(static_cast<size_t>(std::max(1, options.lock_stripes))),
         stripes_(new std::mutex[stripe_count_]) {
@@ -530,7 +532,10 @@ class TableStore::Impl {
       }
     }
     if (!found) return;
+    // Readers see the entries (through the committer's snapshot) before the index turns
+    // readable.
     if (db_->Put(write_options_, MetaKey(def.name), EncodeTableDefinition(def)).ok()) {
+      (void)committer_.AwaitDurable();  // a failed sync fails the next item write's answer too
       Publish(*state, def);
     }
   }
@@ -576,9 +581,14 @@ class TableStore::Impl {
     }
   }
 
-  Result<std::optional<Item>> ReadItem(const std::string& storage_key) const {
+  // The newest version (`snapshot` null), as a writer holding the item's lock needs, or the
+  // version in `snapshot`.
+  Result<std::optional<Item>> ReadItem(const std::string& storage_key,
+                                       const rocksdb::Snapshot* snapshot = nullptr) const {
     std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), storage_key, &value);
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot;
+    auto s = db_->Get(read, storage_key, &value);
     if (s.IsNotFound()) return std::optional<Item>();
     EDDY_RETURN_IF_ERROR(FromRocks(s, "read item"));
     EDDY_ASSIGN_OR_RETURN(Item item, DecodeItem(value));
@@ -589,7 +599,8 @@ class TableStore::Impl {
     auto state = FindTable(table);
     if (!state) return TableNotFound(table);
     EDDY_RETURN_IF_ERROR(CheckKeyShape(state->key, key));
-    return ReadItem(ItemKey(state->id, state->key, key));
+    const auto snapshot = committer_.ReadSnapshot();
+    return ReadItem(ItemKey(state->id, state->key, key), snapshot.get());
   }
 
   Result<std::vector<std::optional<Item>>> GetItems(
@@ -602,9 +613,15 @@ class TableStore::Impl {
       EDDY_RETURN_IF_ERROR(CheckKeyShape(state->key, key));
       storage_keys.push_back(ItemKey(state->id, state->key, key));
     }
-    const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+    // One snapshot for all keys: the durable one, or (no group commit) a new one.
+    std::shared_ptr<const rocksdb::Snapshot> snapshot = committer_.ReadSnapshot();
+    if (!snapshot) {
+      rocksdb::DB* db = db_.get();
+      snapshot.reset(db->GetSnapshot(),
+                     [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+    }
     rocksdb::ReadOptions read;
-    read.snapshot = snapshot;
+    read.snapshot = snapshot.get();
     std::vector<std::optional<Item>> out;
     Status status;
     for (const auto& k : storage_keys) {
@@ -623,7 +640,6 @@ class TableStore::Impl {
       }
       out.emplace_back(std::move(item).value());
     }
-    db_->ReleaseSnapshot(snapshot);
     if (!status.ok()) return status;
     return out;
   }
@@ -693,7 +709,7 @@ class TableStore::Impl {
     for (size_t i = 0; i < ops.size(); ++i) indexes[i] = IndexesOf(*targets[i].state);
 
     rocksdb::WriteBatch batch;
-    std::vector<std::pair<TableState*, uint64_t>> sequences;
+    std::vector<std::pair<std::shared_ptr<TableState>, uint64_t>> sequences;
     result.results.resize(ops.size());
     const int64_t now_us = clock_->NowMicros();
     // Every mutation runs, even after one failed, so that each op reports its own outcome
@@ -727,7 +743,7 @@ class TableStore::Impl {
       for (size_t i = 0; i < ops.size(); ++i) {
         WriteResult& w = result.results[i];
         if (!w.changed) continue;
-        TableState* state = targets[i].state.get();
+        const std::shared_ptr<TableState>& state = targets[i].state;
         if (w.after) {
           batch.Put(targets[i].storage_key, EncodeItem(*w.after));
         } else {
@@ -748,8 +764,20 @@ class TableStore::Impl {
         sequences.emplace_back(state, w.change_seq);
         batch.Put(ChangeKey(state->id, w.change_seq), EncodeChangeRecord(change));
       }
-      if (batch.Count() > 0) commit = FromRocks(db_->Write(write_options_, &batch), "write item");
-      for (auto [state, seq] : sequences) state->FinishSequence(seq);
+      if (batch.Count() > 0) {
+        commit = FromRocks(db_->Write(item_write_options_, &batch), "write item");
+      }
+      // The change records become visible to readers once they are durable (a reader never
+      // sees a change a crash could take back). A failed commit leaves gaps at once.
+      const bool finish_when_durable = commit.ok() && !sequences.empty();
+      auto finish = [sequences = std::move(sequences)](const Status&) {
+        for (const auto& [state, seq] : sequences) state->FinishSequence(seq);
+      };
+      if (finish_when_durable) {
+        committer_.AfterDurable(std::move(finish));
+      } else {
+        finish(commit);
+      }
     }
     for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].unlock();
     release_tables();
@@ -764,7 +792,9 @@ class TableStore::Impl {
   Status ScanItems(std::string_view table, const ItemRange& range, bool forward,
                    const std::function<bool(const Item&)>& visit) const {
     if (!FindTable(table)) return TableNotFound(table);
+    const auto snapshot = committer_.ReadSnapshot();
     rocksdb::ReadOptions read;
+    read.snapshot = snapshot.get();
     rocksdb::Slice lower = AsSlice(range.lower);
     rocksdb::Slice upper = AsSlice(range.upper);
     read.iterate_lower_bound = &lower;
@@ -822,6 +852,8 @@ class TableStore::Impl {
     return state->NextSequence();
   }
 
+  void AfterDurable(std::function<void(Status)> done) { committer_.AfterDurable(std::move(done)); }
+
   Result<uint64_t> FirstRetainedSequence(std::string_view table) const {
     auto state = FindTable(table);
     if (!state) return TableNotFound(table);
@@ -830,8 +862,12 @@ class TableStore::Impl {
 
  private:
   const std::unique_ptr<rocksdb::DB> db_;
+  // Item writes are not synced one by one: the committer syncs the log for many at once and
+  // holds back their visibility to readers (the read snapshot, the change horizon) until then.
+  GroupCommitter committer_;
   Clock* const clock_;
-  rocksdb::WriteOptions write_options_;
+  rocksdb::WriteOptions write_options_;  // catalog and other rare writes: synced when asked
+  const rocksdb::WriteOptions item_write_options_;  // item writes: never synced (see committer_)
   const size_t stripe_count_;
   const std::unique_ptr<std::mutex[]> stripes_;
 
@@ -917,6 +953,10 @@ Result<WriteResult> TableStore::Write(std::string_view table, const Item& key,
 AtomicWriteResult TableStore::WriteAtomically(const std::vector<WriteOp>& ops,
                                               ChangeOrigin origin) {
   return impl_->WriteAtomically(ops, origin);
+}
+
+void TableStore::AfterDurable(std::function<void(Status)> done) {
+  impl_->AfterDurable(std::move(done));
 }
 
 Status TableStore::ScanItems(std::string_view table, const ItemRange& range, bool forward,

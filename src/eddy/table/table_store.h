@@ -18,8 +18,9 @@ namespace eddy::table {
 
 struct TableStoreOptions {
   std::string dir;  // the RocksDB directory (created if missing)
-  // true: a write returns after its commit is on disk (fsync; concurrent writers share one).
-  // false: after the write reached the operating system (survives a process crash, not power
+  // true: an item write is durable once AfterDurable says so (one fsync covers all the writes
+  // waiting for it), and readers do not see it before. false: a write is as durable as it will
+  // get when it returns: it reached the operating system (survives a process crash, not power
   // loss).
   bool sync = true;
   int lock_stripes = 4096;  // striped per-item locks
@@ -59,8 +60,9 @@ struct AtomicWriteResult {
 //
 // Writes to one item are serialized (a striped lock held from the read of the current item to
 // the commit), so its change records are in commit order. Writes to different items commit
-// concurrently and share fsyncs. Change records are readable up to the table's visible horizon
-// (every record at or below it is committed or a permanent gap).
+// concurrently; a group commit (group_commit.h) syncs many at once. Reads see only durable
+// writes. Change records are readable up to the table's visible horizon (every record at or
+// below it is durable or a permanent gap).
 //
 // Errors: NotFound for a missing table ("table not found"), AlreadyExists on CreateTable of an
 // existing name, a Mutation's own error unchanged, IoError/Corruption from storage.
@@ -113,6 +115,11 @@ class TableStore {
   // Reads the current item, applies `mutate` and, when the item changes, commits the new item
   // and its change record together. An item equal to the current one (AttributeValue
   // equality) commits nothing.
+  //
+  // Returns once the write is applied: later writes build on it, but it is not yet durable
+  // (with options.sync) and readers (GetItem, GetItems, ScanItems, the change records) do not
+  // see it yet. Call AfterDurable before acknowledging it — also for a write that failed or
+  // changed nothing, since what it read may not be durable yet.
   Result<WriteResult> Write(std::string_view table, const Item& key, const Mutation& mutate,
                             ChangeOrigin origin = ChangeOrigin::kUser);
   // All ops or none: every item is locked, every mutation runs against the current items, and
@@ -120,6 +127,12 @@ class TableStore {
   // (InvalidArgument otherwise).
   AtomicWriteResult WriteAtomically(const std::vector<WriteOp>& ops,
                                     ChangeOrigin origin = ChangeOrigin::kUser);
+
+  // Calls `done` once every write that returned before this call is durable and visible to
+  // readers: at once on this thread when nothing is waiting, else later on the store's commit
+  // thread (so `done` must be quick and must not write to the store and wait). With an error
+  // when the sync failed (those writes may or may not survive a crash).
+  void AfterDurable(std::function<void(Status)> done);
 
   // Visits the table's items, or an index's entries, in key order (forward or backward) within
   // [lower, upper) of the storage-key space given by the bounds below; `visit` returns false to

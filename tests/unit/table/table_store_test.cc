@@ -56,7 +56,7 @@ class TableStoreTest : public ::testing::Test {
     store_.reset();
     TableStoreOptions options;
     options.dir = dir_.string();
-    options.sync = false;  // the crash tests cover durability; keep unit tests fast
+    options.sync = sync_;  // the crash tests cover durability; keep most unit tests fast
     auto opened = TableStore::Open(options, &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
@@ -64,6 +64,7 @@ class TableStoreTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   ManualClock clock_;
+  bool sync_ = false;
   std::unique_ptr<TableStore> store_;
 };
 
@@ -486,6 +487,78 @@ TEST_F(TableStoreTest, ConcurrentWritersKeepPerItemOrderAndOneChangeEach) {
     last[pk] = n;
   }
   for (const auto& [pk, n] : last) EXPECT_EQ(n, 2 * kWrites) << pk;
+}
+
+TEST_F(TableStoreTest, ADurableWriteIsSeenByReadersOnceAnswered) {
+  sync_ = true;
+  Reopen();
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  constexpr int kThreads = 4;
+  constexpr int kWrites = 150;
+  std::atomic<int> answered{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 1; i <= kWrites; ++i) {
+        const Item key{{"pk", S("item-" + std::to_string(t))}, {"sk", N("1")}};
+        Item item = key;
+        item["n"] = N(std::to_string(i));
+        auto w = store_->Write("orders", key, PutMutation(item));
+        ASSERT_TRUE(w.ok());
+        // Once answered, every reader sees this version (or one this thread wrote later). (Its
+        // change record may still wait for another writer's earlier sequence number.)
+        store_->AfterDurable([&, key, i](Status s) {
+          auto got = store_->GetItem("orders", key);
+          if (!s.ok() || !got.ok() || !*got || std::stoi((*got)->at("n").number().ToString()) < i) {
+            ++failures;
+          }
+          ++answered;
+        });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::atomic<bool> last{false};
+  store_->AfterDurable([&](Status) { last = true; });
+  while (!last) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(answered.load(), kThreads * kWrites);
+  EXPECT_EQ(failures.load(), 0);
+  auto changes = store_->ReadChanges("orders", 0, 100000);
+  ASSERT_TRUE(changes.ok());
+  EXPECT_EQ(changes->size(), static_cast<size_t>(kThreads * kWrites));
+  // Acknowledged writes survive a reopen.
+  Reopen();
+  for (int t = 0; t < kThreads; ++t) {
+    auto got = store_->GetItem("orders", {{"pk", S("item-" + std::to_string(t))}, {"sk", N("1")}});
+    ASSERT_TRUE(got.ok() && *got);
+    EXPECT_EQ((*got)->at("n"), N(std::to_string(kWrites)));
+  }
+}
+
+// The TTL service deletes without waiting for an answer: its change must still become durable
+// and visible on its own.
+TEST_F(TableStoreTest, AWriteNobodyWaitsForStillBecomesVisible) {
+  sync_ = true;
+  Reopen();
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  const Item key{{"pk", S("a")}, {"sk", N("1")}};
+  // Polls until readers see the item present (or absent) and the change record of `seq`.
+  auto becomes_visible = [&](bool present, uint64_t seq) {
+    for (int i = 0; i < 500; ++i) {
+      auto got = store_->GetItem("orders", key);
+      auto horizon = store_->VisibleHorizon("orders");
+      if (got.ok() && got->has_value() == present && horizon.ok() && *horizon >= seq) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  auto put = store_->Write("orders", key, PutMutation(key));
+  ASSERT_TRUE(put.ok() && put->changed);
+  EXPECT_TRUE(becomes_visible(true, put->change_seq));
+  auto deleted = store_->Write("orders", key, DeleteMutation());
+  ASSERT_TRUE(deleted.ok() && deleted->changed);
+  EXPECT_TRUE(becomes_visible(false, deleted->change_seq));
 }
 
 TEST_F(TableStoreTest, TrimmedChangesNeverGiveTheirSequenceNumbersAgain) {

@@ -66,11 +66,26 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
     }
     (this->*op)(ctx, std::get<JsonRequest>(parsed), answer);
   };
-  // Small reads run where the request arrived: a hand-off to another thread and back costs
-  // more than a read from RocksDB's memtable or cache. A write waits for its commit to be
-  // synced, so it runs on a worker, where enough of them in flight share one fsync; so does a
-  // read of up to megabytes (Query, Scan, the batch reads), which would otherwise hold up every
-  // other connection of this HTTP thread meanwhile.
+  // An item write is answered once what it wrote is durable — and so is one that failed or
+  // changed nothing, once what it read is (TableStore::AfterDurable). No thread waits for the
+  // disk meanwhile: the store's commit thread answers every write one sync covered.
+  if (AnswersAfterDurable(context.operation)) {
+    reply = [tables = tables_, reply = std::move(reply)](ApiResult result) {
+      tables->AfterDurable([reply, result = std::move(result)](Status synced) mutable {
+        if (!synced.ok()) {
+          reply(ApiError::InternalFailure("The write may not be durable: " + synced.message()));
+          return;
+        }
+        reply(std::move(result));
+      });
+    };
+  }
+  // Small reads and single-item writes run where the request arrived: a hand-off to another
+  // thread and back costs more than a read from RocksDB's memtable or cache, or a write to it
+  // and to the operating system's copy of the log. Requests of up to megabytes (Query, Scan,
+  // the batch operations) run on a worker, as they would otherwise hold up every other
+  // connection of this HTTP thread meanwhile; so do the rare catalog changes, which wait for
+  // their own sync.
   if (RunsOnCallingThread(context.operation)) {
     run(context, std::move(body), reply);
     return;
@@ -79,8 +94,17 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
                     reply = std::move(reply)]() mutable { run(context, std::move(body), reply); });
 }
 
+bool DynamoDbApi::AnswersAfterDurable(std::string_view operation) {
+  static const std::set<std::string_view> kItemWrites = {"PutItem", "UpdateItem", "DeleteItem",
+                                                         "BatchWriteItem", "TransactWriteItems"};
+  return kItemWrites.count(operation) != 0;
+}
+
 bool DynamoDbApi::RunsOnCallingThread(std::string_view operation) {
   static const std::set<std::string_view> kInline = {"GetItem",
+                                                     "PutItem",
+                                                     "UpdateItem",
+                                                     "DeleteItem",
                                                      "DescribeTable",
                                                      "ListTables",
                                                      "ListTagsOfResource",

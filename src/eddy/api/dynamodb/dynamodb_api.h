@@ -24,9 +24,9 @@ namespace eddy::api::dynamodb {
 class KinesisForwarder;
 
 struct DynamoDbApiOptions {
-  // Threads that run operations. A durable write waits for its fsync on one of them; with
-  // enough of them in flight, concurrent writes share one fsync (group commit).
-  int worker_threads = 32;
+  // Threads that run the larger operations (Query, Scan, the batch operations) and the catalog
+  // changes, which wait for their own fsync. Item writes never wait on them (group commit).
+  int worker_threads = 8;
   // Kinesis Data Streams for DynamoDB: the streams destinations are checked against, and the
   // forwarder to wake when one is enabled. Without them those operations are refused.
   stream::StreamService* kinesis_streams = nullptr;
@@ -54,9 +54,11 @@ class DynamoDbApi final : public AwsService {
  private:
   using Operation = void (DynamoDbApi::*)(const RequestContext&, JsonRequest&, ApiReply&);
   static const std::map<std::string_view, Operation>& Registry();
-  // Operations that neither write nor read much (they run on the calling thread instead of a
-  // worker).
+  // Operations that read or write little and never wait for a disk (they run on the calling
+  // thread instead of a worker).
   static bool RunsOnCallingThread(std::string_view operation);
+  // The item writes: answered only once durable (TableStore::AfterDurable).
+  static bool AnswersAfterDurable(std::string_view operation);
 
   // table_ops.cc
   void CreateTable(const RequestContext& ctx, JsonRequest& req, ApiReply& reply);

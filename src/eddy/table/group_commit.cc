@@ -1,0 +1,101 @@
+#include "eddy/table/group_commit.h"
+
+#include <future>
+#include <utility>
+
+namespace eddy::table {
+
+GroupCommitter::GroupCommitter(rocksdb::DB* db, bool enabled) : db_(db), enabled_(enabled) {
+  if (!enabled_) return;
+  // What recovery found in the log may have been written by a process that was killed before
+  // its sync: make it durable before anyone reads it.
+  (void)SyncOnce();
+  thread_ = std::thread([this] { Run(); });
+}
+
+GroupCommitter::~GroupCommitter() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+  std::lock_guard lock(snapshot_mu_);
+  durable_snapshot_.reset();
+}
+
+void GroupCommitter::AfterDurable(std::function<void(Status)> done) {
+  if (!enabled_) {
+    done(Status::Ok());
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    // Queue behind anything registered earlier (a write's own bookkeeping is registered before
+    // its answer), and behind any write not yet covered by a sync.
+    if (answering_ || !waiting_.empty() ||
+        db_->GetLatestSequenceNumber() > durable_sequence_.load(std::memory_order_acquire)) {
+      waiting_.push_back(std::move(done));
+      if (waiting_.size() == 1) wake_.notify_one();
+      return;
+    }
+  }
+  done(Status::Ok());
+}
+
+Status GroupCommitter::AwaitDurable() {
+  if (!enabled_) return Status::Ok();
+  std::promise<Status> synced;
+  auto result = synced.get_future();
+  AfterDurable([&synced](Status s) { synced.set_value(std::move(s)); });
+  return result.get();
+}
+
+std::shared_ptr<const rocksdb::Snapshot> GroupCommitter::ReadSnapshot() const {
+  if (!enabled_) return nullptr;
+  std::lock_guard lock(snapshot_mu_);
+  return durable_snapshot_;
+}
+
+std::shared_ptr<const rocksdb::Snapshot> GroupCommitter::TakeSnapshot() {
+  rocksdb::DB* db = db_;
+  return {db_->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); }};
+}
+
+Status GroupCommitter::SyncOnce() {
+  // The snapshot is taken before the sync starts, so every write in it has its log record
+  // written before the sync: once the sync returns, all of the snapshot is on disk.
+  auto snapshot = TakeSnapshot();
+  const uint64_t sequence = snapshot->GetSequenceNumber();
+  if (sequence > durable_sequence_.load(std::memory_order_relaxed)) {
+    const rocksdb::Status s = db_->SyncWAL();
+    if (!s.ok()) return Status::IoError("sync the tables' write-ahead log: " + s.ToString());
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  {
+    std::lock_guard lock(snapshot_mu_);
+    std::swap(durable_snapshot_, snapshot);
+  }
+  durable_sequence_.store(sequence, std::memory_order_release);
+  return Status::Ok();  // the previous snapshot is released here, outside the lock
+}
+
+void GroupCommitter::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // stopping, and everything is answered
+    std::vector<std::function<void(Status)>> batch;
+    batch.swap(waiting_);
+    answering_ = true;
+    lock.unlock();
+    const Status synced = SyncOnce();
+    for (auto& done : batch) done(synced);
+    batch.clear();
+    lock.lock();
+    answering_ = false;
+  }
+}
+
+}  // namespace eddy::table

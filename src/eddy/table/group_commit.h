@@ -1,0 +1,82 @@
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "eddy/base/result.h"
+#include "eddy/base/thread_annotations.h"
+
+namespace eddy::table {
+
+// Group commit for writes made with `WriteOptions::sync = false`: one thread syncs RocksDB's
+// write-ahead log for every write that finished before the sync began, then answers all of
+// them at once. A writer never waits for a disk: it hands a callback to AfterDurable and moves
+// on, so a few I/O threads keep hundreds of writes in flight and one fdatasync covers them all.
+//
+// Reads that must not see a write before it is durable read at ReadSnapshot(): the newest
+// snapshot whose every write is on disk. A write is therefore seen by such a reader no earlier
+// than it is acknowledged — a crash cannot take back something a reader has seen.
+//
+// Disabled (the store's durability is not "sync"): nothing is synced, AfterDurable answers at
+// once and ReadSnapshot() is null (read the newest state).
+//
+// Thread-safety: thread-safe. Callbacks run on the committer's thread, or on the caller's when
+// nothing is waiting to be synced; they must not block on the committer (AwaitDurable).
+class GroupCommitter {
+ public:
+  GroupCommitter(rocksdb::DB* db, bool enabled);
+  // Syncs what is still waiting, answers it, and joins the thread.
+  ~GroupCommitter();
+
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  bool enabled() const { return enabled_; }
+
+  // Calls `done` once every write that finished before this call is on disk and in
+  // ReadSnapshot(): with Ok, or with the sync's error (the writes may or may not have reached
+  // the disk). Callbacks registered earlier run first.
+  void AfterDurable(std::function<void(Status)> done);
+
+  // Blocks until every write that finished before this call is on disk and in ReadSnapshot().
+  Status AwaitDurable();
+
+  // The snapshot reads should use (null when disabled: read the newest state). Holding it keeps
+  // it alive; it may be older than the newest write, never older than an acknowledged one.
+  std::shared_ptr<const rocksdb::Snapshot> ReadSnapshot() const;
+
+  // Syncs done so far (for tests and metrics).
+  uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
+
+ private:
+  void Run();
+  // Takes a snapshot, syncs the log, publishes the snapshot. Returns the sync's status.
+  Status SyncOnce();
+  std::shared_ptr<const rocksdb::Snapshot> TakeSnapshot();
+
+  rocksdb::DB* const db_;
+  const bool enabled_;
+
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const rocksdb::Snapshot> durable_snapshot_ GUARDED_BY(snapshot_mu_);
+  // RocksDB's sequence number of durable_snapshot_: writes at or below it are durable.
+  std::atomic<uint64_t> durable_sequence_{0};
+  std::atomic<uint64_t> syncs_{0};
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<std::function<void(Status)>> waiting_ GUARDED_BY(mu_);
+  bool answering_ GUARDED_BY(mu_) = false;  // a batch's callbacks are running
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace eddy::table
