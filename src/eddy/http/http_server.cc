@@ -3,14 +3,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -37,8 +38,21 @@ class HttpServer::Impl {
       : options_(std::move(options)),
         handler_(std::move(handler)),
         error_response_(std::move(error_response)),
-        // On a strand: accept completions and Stop()'s close must never run at the same time.
-        acceptor_(net::make_strand(ioc_)) {}
+        contexts_(MakeContexts(options_.threads)),
+        // Accept completions and Stop()'s close both run on the first thread.
+        acceptor_(contexts_[0]->get_executor()) {}
+
+  // One io_context per thread, each run by that thread alone: a connection lives on one of
+  // them, so its handlers never race and need no strand, and no two threads contend for one
+  // epoll queue (with a shared io_context, every hand-off between the threads was a futex
+  // wake).
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<net::io_context>> contexts;
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      contexts.push_back(std::make_unique<net::io_context>(1));  // 1: run by one thread
+    }
+    return contexts;
+  }
 
   Status Listen();
   void Run();
@@ -56,7 +70,8 @@ class HttpServer::Impl {
   const HttpServerOptions options_;
   const Handler handler_;
   const ErrorResponseMaker error_response_;
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  size_t next_context_ = 0;  // round robin of new connections (on the first thread)
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
@@ -142,9 +157,10 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->BeginRequest();
     auto self = shared_from_this();
     server_->handler_(std::move(request), [self](HttpResponse response) {
-      // The responder may run on any thread: hop onto this connection's strand.
-      net::post(self->socket_.get_executor(),
-                [self, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+      // The responder may run on any thread: it writes at once when on this connection's
+      // thread (a handler that answered inline), else hops there.
+      net::dispatch(self->socket_.get_executor(),
+                    [self, r = std::move(response)]() mutable { self->Write(std::move(r)); });
     });
   }
 
@@ -207,7 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
   //
   // A wait that had already expired when it was cancelled or re-armed still completes without
   // an error, so each wait carries a generation: only the newest wait may close the socket.
-  // Everything here runs on the connection's strand.
+  // Everything here runs on the connection's thread.
   void ArmTimer(int seconds) {
     const uint64_t generation = ++timer_generation_;
     timer_.expires_after(std::chrono::seconds(seconds));
@@ -259,7 +275,8 @@ Status HttpServer::Impl::Listen() {
 }
 
 void HttpServer::Impl::DoAccept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& context = *contexts_[next_context_++ % contexts_.size()];
+  acceptor_.async_accept(context, [this](beast::error_code ec, tcp::socket socket) {
     if (!acceptor_.is_open()) return;
     if (!ec && connections_.load(std::memory_order_relaxed) >= options_.max_connections) {
       beast::error_code ignored;
@@ -275,8 +292,13 @@ void HttpServer::Impl::DoAccept() {
 
 void HttpServer::Impl::Run() {
   DoAccept();
-  const int n = options_.threads < 1 ? 1 : options_.threads;
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& context : contexts_) {
+    // Keeps a thread whose connections are all closed running until Stop().
+    threads_.emplace_back([this, c = context.get()] {
+      auto guard = net::make_work_guard(*c);
+      c->run();
+    });
+  }
 }
 
 void HttpServer::Impl::Stop() {
@@ -294,7 +316,7 @@ void HttpServer::Impl::Stop() {
       spdlog::warn("stopping with {} requests still in flight", in_flight_.load());
     }
   }
-  ioc_.stop();
+  for (auto& context : contexts_) context->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }

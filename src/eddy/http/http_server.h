@@ -13,7 +13,7 @@ namespace eddy::http {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 4566;  // 0 picks a free port (see HttpServer::port())
-  int threads = 2;
+  int threads = 2;       // I/O threads; each serves its share of the connections (round robin)
   size_t max_body_bytes = 16 << 20;
   size_t max_header_bytes = 64 << 10;
   int idle_timeout_seconds = 120;  // a connection silent this long is closed
