@@ -483,6 +483,10 @@ def test_writes_with_bad_index_keys_change_nothing(ddb, table_name):
         ({"gsi1pk": {"M": {"x": s("y")}}},
          invalid + "Type mismatch for Index Key gsi1pk Expected: S Actual: M IndexName: gsi1"),
         ({"gsi1pk": s("")}, empty),
+        # The text as AWS gave it in public error reports (an index's partition key over 2 KB).
+        ({"gsi1pk": s("x" * 2049)},
+         invalid + "Size limit exceeded for Index Key gsi1pk Actual Size: 2049 bytes "
+                   "Max Size: 2048 bytes IndexName: gsi1"),
     ]
     for pk in ("k", "new"):
         for change, expected in puts:
@@ -500,6 +504,10 @@ def test_writes_with_bad_index_keys_change_nothing(ddb, table_name):
     code, message = error_of(ddb.batch_write_item, RequestItems={table_name: [
         {"PutRequest": {"Item": dict(original, pk=s("batch"), gsi1pk=s(""))}}]})
     assert (code, message) == ("ValidationException", empty)
+    # Exactly at the limit is fine.
+    at_limit = dict(original, pk=s("at-limit"), gsi1pk=s("x" * 2048))
+    ddb.put_item(TableName=table_name, Item=at_limit)
+    ddb.delete_item(TableName=table_name, Key={"pk": s("at-limit")})
     assert ddb.get_item(TableName=table_name, Key={"pk": s("k")})["Item"] == original
     for pk in ("new", "batch"):
         assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": s(pk)})

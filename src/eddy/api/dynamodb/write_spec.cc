@@ -205,6 +205,14 @@ std::optional<ApiError> CheckIndexKeys(const table::TableDefinition& table,
             "an empty {} value. IndexName: {}, IndexKey: {}",
             key->type == table::ValueType::kString ? "string" : "binary", index.name, key->name));
       }
+      const size_t max_bytes =
+          key == &index.key.partition ? kMaxPartitionKeyBytes : kMaxSortKeyBytes;
+      if (key->type != table::ValueType::kNumber && it->second.bytes().size() > max_bytes) {
+        return ApiError::Validation(fmt::format(
+            "One or more parameter values were invalid: Size limit exceeded for Index Key {} "
+            "Actual Size: {} bytes Max Size: {} bytes IndexName: {}",
+            key->name, it->second.bytes().size(), max_bytes, index.name));
+      }
     }
   }
   return std::nullopt;
