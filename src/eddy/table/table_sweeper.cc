@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "eddy/table/change_streams.h"
 
 namespace eddy::table {
@@ -45,7 +47,17 @@ void TableSweeper::Stop() {
 
 Result<uint64_t> TableSweeper::SweepOnce() {
   uint64_t deleted = 0;
-  for (const auto& table : store_->ListTables()) {
+  const std::vector<TableDefinition> tables = store_->ListTables();
+  {
+    // Forget where the passes over deleted tables (or ones without TTL now) stopped.
+    std::set<uint32_t> ttl_tables;
+    for (const auto& table : tables) {
+      if (table.ttl_enabled) ttl_tables.insert(table.id);
+    }
+    std::lock_guard lock(cursors_mu_);
+    std::erase_if(ttl_cursors_, [&](const auto& entry) { return !ttl_tables.count(entry.first); });
+  }
+  for (const auto& table : tables) {
     const int64_t retention_us = options_.change_retention_hours * 3600LL * 1'000'000LL;
     auto trimmed = store_->TrimChanges(table.name, clock_->NowMicros() - retention_us);
     if (!trimmed.ok() && trimmed.status().code() != Status::Code::kNotFound) {
@@ -96,17 +108,38 @@ Status TableSweeper::MaintainStreams(const TableDefinition& table) {
 
 Result<uint64_t> TableSweeper::SweepTable(const TableDefinition& table) {
   const int64_t now_seconds = clock_->NowMillis() / 1000;
+  TableStore::ItemRange range = TableStore::WholeTable(table);
+  {
+    std::lock_guard lock(cursors_mu_);
+    auto it = ttl_cursors_.find(table.id);
+    if (it != ttl_cursors_.end()) range.lower = it->second;
+  }
   std::vector<Item> expired_keys;
-  EDDY_RETURN_IF_ERROR(
-      store_->ScanItems(table.name, TableStore::WholeTable(table), true, [&](const Item& item) {
-        if (IsExpired(item, table.ttl_attribute, now_seconds)) {
-          Item key;
-          key.emplace(table.key.partition.name, item.at(table.key.partition.name));
-          if (table.key.sort) key.emplace(table.key.sort->name, item.at(table.key.sort->name));
-          expired_keys.push_back(std::move(key));
-        }
-        return expired_keys.size() < options_.max_deletes_per_pass;
-      }));
+  size_t read = 0;
+  std::string resume_at;  // empty: this pass reached the end of the table
+  EDDY_RETURN_IF_ERROR(store_->ScanItems(table.name, range, true, [&](const Item& item) {
+    if (read == options_.max_items_read_per_pass ||
+        expired_keys.size() == options_.max_deletes_per_pass) {
+      resume_at = TableStore::ItemKey(table, item);
+      return false;
+    }
+    ++read;
+    if (IsExpired(item, table.ttl_attribute, now_seconds)) {
+      Item key;
+      key.emplace(table.key.partition.name, item.at(table.key.partition.name));
+      if (table.key.sort) key.emplace(table.key.sort->name, item.at(table.key.sort->name));
+      expired_keys.push_back(std::move(key));
+    }
+    return true;
+  }));
+  {
+    std::lock_guard lock(cursors_mu_);
+    if (resume_at.empty()) {
+      ttl_cursors_.erase(table.id);
+    } else {
+      ttl_cursors_[table.id] = std::move(resume_at);
+    }
+  }
   uint64_t deleted = 0;
   const std::string& attribute = table.ttl_attribute;
   for (size_t i = 0; i < expired_keys.size(); ++i) {

@@ -2,7 +2,9 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "eddy/base/clock.h"
@@ -14,6 +16,9 @@ namespace eddy::table {
 struct TableSweeperOptions {
   int interval_ms = 1000;               // pause between passes
   size_t max_deletes_per_pass = 10000;  // per table, to bound a pass's memory and time
+  // Items a pass reads per TTL table: a large table is gone through over several passes, each
+  // going on where the last one stopped (so a pass's cost is bounded, not the table's size).
+  size_t max_items_read_per_pass = 100000;
   int64_t change_retention_hours = 24;  // change records older than this are deleted
   // A DynamoDB stream's open shard is closed and followed by a child once it is this old and
   // holds a change (AWS: about four hours).
@@ -31,7 +36,9 @@ struct TableSweeperOptions {
 // item rewritten with a later time before its deletion commits is kept (the check is repeated
 // under the item's lock).
 //
-// Each pass reads the whole of each TTL-enabled table; see docs/compat/dynamodb.md.
+// A pass reads at most `max_items_read_per_pass` items of each TTL table, from where the previous
+// pass stopped, wrapping around at the end: an expired item is deleted within
+// ceil(items / max_items_read_per_pass) passes.
 //
 // Thread-safety: Start/Stop from one thread; SweepOnce from any.
 class TableSweeper {
@@ -61,6 +68,9 @@ class TableSweeper {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
+  // Per table id: the storage key the next TTL pass starts at (absent: the table's start).
+  std::mutex cursors_mu_;
+  std::map<uint32_t, std::string> ttl_cursors_;
 };
 
 // Whether `item` has expired at `now_seconds` by `attribute` (the rule above).

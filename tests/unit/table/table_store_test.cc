@@ -637,5 +637,35 @@ TEST_F(TableStoreTest, TableSweeperDeletesExpiredItemsAsTheTtlService) {
   EXPECT_EQ(*sweeper.SweepOnce(), 0u);
 }
 
+TEST_F(TableStoreTest, ATtlPassReadsABoundedSliceAndTheNextGoesOnFromThere) {
+  TableDefinition t = Orders();
+  t.ttl_enabled = true;
+  t.ttl_attribute = "expires";
+  ASSERT_TRUE(store_->CreateTable(t).ok());
+  const std::string past = std::to_string(clock_.NowMillis() / 1000 - 10);
+  // 10 items, in key order p0..p9; the expired ones are p1, p4, p5 and p9.
+  for (int i = 0; i < 10; ++i) {
+    Item item{{"pk", S("p")}, {"sk", N(std::to_string(i))}};
+    if (i == 1 || i == 4 || i == 5 || i == 9) item["expires"] = N(past);
+    ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  }
+  TableSweeperOptions options;
+  options.max_items_read_per_pass = 4;
+  TableSweeper sweeper(store_.get(), &clock_, options);
+  EXPECT_EQ(*sweeper.SweepOnce(), 1u);  // reads 0..3: p1
+  EXPECT_EQ(*sweeper.SweepOnce(), 2u);  // reads 4..7: p4, p5
+  EXPECT_EQ(*sweeper.SweepOnce(), 1u);  // reads 8, 9 and reaches the end: p9
+  // Wraps around to the start: an item that expired meanwhile is found on the next round.
+  Item again{{"pk", S("p")}, {"sk", N("0")}, {"expires", N(past)}};
+  ASSERT_TRUE(store_->Write("orders", again, PutMutation(again)).ok());
+  EXPECT_EQ(*sweeper.SweepOnce(), 1u);
+  int left = 0;
+  ASSERT_TRUE(store_
+                  ->ScanItems("orders", TableStore::WholeTable(*store_->GetTable("orders")), true,
+                              [&](const Item&) { return ++left, true; })
+                  .ok());
+  EXPECT_EQ(left, 5);
+}
+
 }  // namespace
 }  // namespace eddy::table
