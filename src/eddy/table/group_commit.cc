@@ -1,5 +1,8 @@
 #include "eddy/table/group_commit.h"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <future>
 #include <utility>
 
@@ -9,7 +12,11 @@ GroupCommitter::GroupCommitter(rocksdb::DB* db, bool enabled) : db_(db), enabled
   if (!enabled_) return;
   // What recovery found in the log may have been written by a process that was killed before
   // its sync: make it durable before anyone reads it.
-  (void)SyncOnce();
+  if (Status s = SyncOnce(); !s.ok()) {
+    spdlog::error("tables: {} (retried with the next write)", s.ToString());
+    std::lock_guard lock(snapshot_mu_);
+    durable_snapshot_ = TakeSnapshot();  // readers need a snapshot: what recovery found
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -31,7 +38,12 @@ void GroupCommitter::AfterDurable(std::function<void(Status)> done) {
     return;
   }
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (stopping_) {  // the thread is gone or going: sync here
+      lock.unlock();
+      done(SyncOnce());
+      return;
+    }
     // Queue behind anything registered earlier (a write's own bookkeeping is registered before
     // its answer), and behind any write not yet covered by a sync.
     if (answering_ || !waiting_.empty() ||
@@ -95,6 +107,11 @@ void GroupCommitter::Run() {
     batch.clear();
     lock.lock();
     answering_ = false;
+    if (!synced.ok()) {
+      // The disk refused: do not spin on it (writes waiting are told, and retried).
+      spdlog::error("tables: {}", synced.ToString());
+      wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; });
+    }
   }
 }
 

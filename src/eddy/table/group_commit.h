@@ -33,7 +33,8 @@ namespace eddy::table {
 class GroupCommitter {
  public:
   GroupCommitter(rocksdb::DB* db, bool enabled);
-  // Syncs what is still waiting, answers it, and joins the thread.
+  // Syncs what is still waiting, answers it, and joins the thread. A callback registered while
+  // stopping is answered on the caller's thread, after a sync of its own.
   ~GroupCommitter();
 
   GroupCommitter(const GroupCommitter&) = delete;
@@ -43,7 +44,8 @@ class GroupCommitter {
 
   // Calls `done` once every write that finished before this call is on disk and in
   // ReadSnapshot(): with Ok, or with the sync's error (the writes may or may not have reached
-  // the disk). Callbacks registered earlier run first.
+  // the disk; the next sync, tried 100 ms later, may still make them durable). Callbacks
+  // registered earlier run first.
   void AfterDurable(std::function<void(Status)> done);
 
   // Blocks until every write that finished before this call is on disk and in ReadSnapshot().

@@ -285,6 +285,7 @@ class TableStore::Impl {
     PutBigEndian(&mark, last_trimmed, 8);
     batch.Put(SequenceMarkKey(state->id), mark);
     EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "trim change records"));
+    RefreshReadSnapshot();
     return count;
   }
 
@@ -348,10 +349,12 @@ class TableStore::Impl {
     batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
     batch.Delete(SequenceMarkKey(state->id));
     const Status s = FromRocks(db_->Write(write_options_, &batch), "delete table");
+    if (s.ok()) RefreshReadSnapshot();
     if (!s.ok()) {
       // Still on disk: keep it usable rather than lose track of it.
       std::lock_guard lock(catalog_mu_);
-      auto revived = std::make_shared<TableState>(state->definition, state->VisibleHorizon() + 1);
+      // Numbers given to writes still waiting for their sync are taken: go on after them.
+      auto revived = std::make_shared<TableState>(state->definition, state->NextSequence());
       tables_.emplace(std::string(name), std::move(revived));
       return s;
     }
@@ -443,6 +446,7 @@ class TableStore::Impl {
     batch.Put(MetaKey(name), EncodeTableDefinition(def));
     batch.DeleteRange(AsSlice(space), AsSlice(After(space)));
     EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "delete index"));
+    RefreshReadSnapshot();
     // A write that read the old index list may still add an entry under the old id; ids are
     // never reused, so nothing ever reads it (DeleteTable removes it).
     Publish(*state, def);
@@ -769,14 +773,10 @@ class TableStore::Impl {
       }
       // The change records become visible to readers once they are durable (a reader never
       // sees a change a crash could take back). A failed commit leaves gaps at once.
-      const bool finish_when_durable = commit.ok() && !sequences.empty();
-      auto finish = [sequences = std::move(sequences)](const Status&) {
-        for (const auto& [state, seq] : sequences) state->FinishSequence(seq);
-      };
-      if (finish_when_durable) {
-        committer_.AfterDurable(std::move(finish));
+      if (commit.ok()) {
+        FinishWhenDurable(std::move(sequences));
       } else {
-        finish(commit);
+        for (const auto& [state, seq] : sequences) state->FinishSequence(seq);
       }
     }
     for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].unlock();
@@ -787,6 +787,23 @@ class TableStore::Impl {
     }
     if (!result.status.ok()) result.results.clear();
     return result;
+  }
+
+  // After a large delete: a new read snapshot, so the old one does not keep the deleted data
+  // from being compacted away while the tables are idle.
+  void RefreshReadSnapshot() {
+    committer_.AfterDurable([](const Status&) {});
+  }
+
+  // Ends `sequences` (makes their change records readable) once a sync has covered them. After
+  // a failed sync they stay in flight and the next sync is waited for: readers of the change
+  // space read the newest state, and must not see a record that may not be on disk.
+  void FinishWhenDurable(std::vector<std::pair<std::shared_ptr<TableState>, uint64_t>> sequences) {
+    if (sequences.empty()) return;
+    committer_.AfterDurable([this, sequences = std::move(sequences)](Status synced) mutable {
+      if (!synced.ok()) return FinishWhenDurable(std::move(sequences));
+      for (const auto& [state, seq] : sequences) state->FinishSequence(seq);
+    });
   }
 
   Status ScanItems(std::string_view table, const ItemRange& range, bool forward,

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
 #include "eddy/table/change_streams.h"
@@ -118,8 +119,8 @@ Result<uint64_t> TableSweeper::SweepTable(const TableDefinition& table) {
   size_t read = 0;
   std::string resume_at;  // empty: this pass reached the end of the table
   EDDY_RETURN_IF_ERROR(store_->ScanItems(table.name, range, true, [&](const Item& item) {
-    if (read == options_.max_items_read_per_pass ||
-        expired_keys.size() == options_.max_deletes_per_pass) {
+    if (read >= std::max<size_t>(1, options_.max_items_read_per_pass) ||
+        expired_keys.size() >= std::max<size_t>(1, options_.max_deletes_per_pass)) {
       resume_at = TableStore::ItemKey(table, item);
       return false;
     }

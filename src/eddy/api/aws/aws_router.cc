@@ -109,19 +109,21 @@ void AwsRouter::Handle(http::HttpRequest&& request, http::Responder respond) con
   AwsService* service = it->second;
   context.operation = std::string(target.substr(dot + 1));
   std::string request_id = context.request_id;
-  service->Handle(context, std::move(request.body),
-                  [service, request_id = std::move(request_id),
-                   respond = std::move(respond)](ApiResult result) {
-                    if (auto* error = std::get_if<ApiError>(&result)) {
-                      respond(MakeErrorResponse(*error, service->content_type(), request_id));
-                      return;
-                    }
-                    http::HttpResponse response;
-                    response.headers = {{"Content-Type", std::string(service->content_type())},
-                                        {"x-amzn-RequestId", request_id}};
-                    response.body = std::move(std::get<std::string>(result));
-                    respond(std::move(response));
-                  });
+  // The answer may come from another thread after the service is gone (a write answered by the
+  // table store's commit thread during shutdown): it holds copies, not the service.
+  service->Handle(
+      context, std::move(request.body),
+      [content_type = std::string(service->content_type()), request_id = std::move(request_id),
+       respond = std::move(respond)](ApiResult result) {
+        if (auto* error = std::get_if<ApiError>(&result)) {
+          respond(MakeErrorResponse(*error, content_type, request_id));
+          return;
+        }
+        http::HttpResponse response;
+        response.headers = {{"Content-Type", content_type}, {"x-amzn-RequestId", request_id}};
+        response.body = std::move(std::get<std::string>(result));
+        respond(std::move(response));
+      });
 }
 
 }  // namespace eddy::api
