@@ -361,13 +361,16 @@ def test_stream_specification_lifecycle_and_errors(server, ddb, streams, table_n
     assert len(read_stream(streams, first_arn)) == 1  # the old stream takes nothing new
 
 
-@pytest.mark.xfail(strict=True, reason="eddy drops a table's streams with the table: after "
-                   "DeleteTable, DescribeStream / GetRecords of its stream answer "
-                   "ResourceNotFoundException and ListStreams omits it; AWS's DeleteTable doc "
-                   "says the stream goes DISABLED and is deleted after 24 hours")
-def test_deleting_the_table_leaves_its_stream_disabled_and_readable(ddb, streams, table_name):
+def test_deleting_the_table_leaves_its_stream_disabled_and_readable(fresh_server, table_name):
+    # AWS's DeleteTable: the stream goes DISABLED and is deleted after 24 hours.
+    fresh_server.start()
+    ddb = fresh_server.client("dynamodb")
+    streams = fresh_server.client("dynamodbstreams")
     arn = create(ddb, table_name, view="NEW_IMAGE", sort=False)["LatestStreamArn"]
     ddb.put_item(TableName=table_name, Item={"pk": s("a"), "v": n(1)})
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shards_of(streams, arn)[0]["ShardId"],
+        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     ddb.delete_table(TableName=table_name)
     described = streams.describe_stream(StreamArn=arn)["StreamDescription"]
     assert described["StreamStatus"] == "DISABLED"
@@ -376,7 +379,28 @@ def test_deleting_the_table_leaves_its_stream_disabled_and_readable(ddb, streams
     records = read_stream(streams, arn)
     assert [(r["eventName"], r["dynamodb"]["NewImage"]) for r in records] == [
         ("INSERT", {"pk": s("a"), "v": n(1)})]
+    # An iterator taken before the deletion reads on, to the closed shard's end.
+    got = streams.get_records(ShardIterator=iterator)
+    assert [r["eventName"] for r in got["Records"]] == ["INSERT"]
+    assert "NextShardIterator" not in got
     assert arn in [x["StreamArn"] for x in streams.list_streams()["Streams"]]
+    assert arn in [x["StreamArn"] for x in streams.list_streams(TableName=table_name)["Streams"]]
+    # A table re-created under the name has a stream of its own; both are listed, and the old
+    # one still holds only the old table's record.
+    new_arn = create(ddb, table_name, view="NEW_IMAGE", sort=False)["LatestStreamArn"]
+    assert new_arn != arn
+    ddb.put_item(TableName=table_name, Item={"pk": s("b"), "v": n(2)})
+    listed = [x["StreamArn"] for x in streams.list_streams(TableName=table_name)["Streams"]]
+    assert sorted(listed) == sorted([arn, new_arn])
+    assert [r["dynamodb"]["Keys"] for r in read_stream(streams, arn)] == [{"pk": s("a")}]
+    assert [r["dynamodb"]["Keys"] for r in read_stream(streams, new_arn)] == [{"pk": s("b")}]
+    # It survives a restart.
+    fresh_server.stop()
+    fresh_server.start()
+    streams = fresh_server.client("dynamodbstreams")
+    assert streams.describe_stream(StreamArn=arn)["StreamDescription"]["StreamStatus"] == \
+        "DISABLED"
+    assert [r["dynamodb"]["Keys"] for r in read_stream(streams, arn)] == [{"pk": s("a")}]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 
 #include "eddy/base/coding.h"
 #include "eddy/base/thread_annotations.h"
+#include "eddy/table/change_streams.h"
 #include "eddy/table/group_commit.h"
 #include "eddy/table/key_encoding.h"
 
@@ -29,6 +30,9 @@ constexpr char kItemPrefix = 'I';    // I table-id(u32 BE) index-id(u16 BE) pk [
 constexpr char kChangePrefix = 'C';  // C table-id(u32 BE) seq(u64 BE) -> EncodeChangeRecord
 const std::string kNextTableIdKey = "N";   // -> next table id (u32 BE)
 constexpr char kSequenceMarkPrefix = 'S';  // S table-id(u32 BE) -> last trimmed seq (u64 BE)
+// R table-id(u32 BE) -> deletion time (ms, u64 BE) + EncodeTableDefinition: a deleted table
+// whose change records are kept for its streams' readers until the retention ends.
+constexpr char kDeletedPrefix = 'R';
 
 void PutBigEndian(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -50,6 +54,12 @@ std::string ItemSpacePrefix(uint32_t table_id, uint16_t index_id) {
   std::string k(1, kItemPrefix);
   PutBigEndian(&k, table_id, 4);
   PutBigEndian(&k, index_id, 2);
+  return k;
+}
+
+std::string DeletedTableKey(uint32_t table_id) {
+  std::string k(1, kDeletedPrefix);
+  PutBigEndian(&k, table_id, 4);
   return k;
 }
 
@@ -227,6 +237,25 @@ class TableStore::Impl {
       tables_.emplace(name, std::move(state));
     }
     EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read the table catalog"));
+    const std::string deleted(1, kDeletedPrefix);
+    for (it->Seek(AsSlice(deleted)); it->Valid() && it->key().starts_with(AsSlice(deleted));
+         it->Next()) {
+      const std::string_view value = AsView(it->value());
+      if (value.size() < 8) return Status::Corruption("deleted table record: truncated");
+      const auto deleted_ms = static_cast<int64_t>(GetBigEndian(value, 8));
+      EDDY_ASSIGN_OR_RETURN(TableDefinition def, DecodeTableDefinition(value.substr(8)));
+      max_id = std::max(max_id, def.id);
+      EDDY_ASSIGN_OR_RETURN(uint64_t last_seq, LastChangeSequence(def.id));
+      auto state = std::make_shared<TableState>(std::move(def), last_seq + 1);
+      std::string mark;
+      if (db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(state->id), &mark).ok() &&
+          mark.size() == 8) {
+        state->trimmed_through = GetBigEndian(mark, 8);
+      }
+      state->MarkDeletedAndDrain();  // takes no writes
+      deleted_.emplace(state->id, DeletedTableState{state, deleted_ms});
+    }
+    EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read the deleted tables"));
     std::string next;
     auto s = db_->Get(rocksdb::ReadOptions(), kNextTableIdKey, &next);
     if (s.ok() && next.size() == 4) {
@@ -256,8 +285,8 @@ class TableStore::Impl {
     return last;
   }
 
-  Result<uint64_t> TrimChanges(std::string_view table, int64_t before_us) {
-    auto state = FindTable(table);
+  Result<uint64_t> TrimChanges(std::string_view table, int64_t before_us, uint32_t table_id) {
+    auto state = FindChangeTable(table, table_id);
     if (!state) return TableNotFound(table);
     const uint64_t horizon = state->VisibleHorizon();
     const std::string lower = ChangeKey(state->id, 0);
@@ -341,15 +370,37 @@ class TableStore::Impl {
       tables_.erase(it);
     }
     state->MarkDeletedAndDrain();
+    // A table with streams keeps its change records, and its streams (disabled, every shard
+    // closed), for the streams' readers until the retention ends, as DynamoDB does.
+    TableDefinition kept = DefinitionOf(*state);
+    const bool keep_changes = !kept.streams.empty();
+    const int64_t now_ms = clock_->NowMillis();
+    if (EnabledStream(kept)) (void)DisableStream(&kept, now_ms, state->NextSequence());
     rocksdb::WriteBatch batch;
     batch.Delete(MetaKey(name));
     const std::string items = std::string(1, kItemPrefix) + ChangeKey(state->id, 0).substr(1, 4);
     batch.DeleteRange(AsSlice(items), AsSlice(After(items)));
-    const std::string changes = ChangeKey(state->id, 0).substr(0, 5);
-    batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
-    batch.Delete(SequenceMarkKey(state->id));
+    if (keep_changes) {
+      std::string value;
+      PutBigEndian(&value, static_cast<uint64_t>(now_ms), 8);
+      value += EncodeTableDefinition(kept);
+      batch.Put(DeletedTableKey(state->id), value);
+    } else {
+      const std::string changes = ChangeKey(state->id, 0).substr(0, 5);
+      batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
+      batch.Delete(SequenceMarkKey(state->id));
+    }
     const Status s = FromRocks(db_->Write(write_options_, &batch), "delete table");
-    if (s.ok()) RefreshReadSnapshot();
+    if (s.ok()) {
+      RefreshReadSnapshot();
+      if (keep_changes) {
+        std::lock_guard lock(catalog_mu_);
+        TableDefinition was = state->definition;
+        state->definition = std::move(kept);
+        deleted_.emplace(state->id, DeletedTableState{state, now_ms});
+        return was;
+      }
+    }
     if (!s.ok()) {
       // Still on disk: keep it usable rather than lose track of it.
       std::lock_guard lock(catalog_mu_);
@@ -834,8 +885,8 @@ class TableStore::Impl {
   Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
                                                 size_t limit, size_t max_bytes,
                                                 uint32_t table_id) const {
-    auto state = FindTable(table);
-    if (!state || (table_id != 0 && state->id != table_id)) return TableNotFound(table);
+    auto state = FindChangeTable(table, table_id);
+    if (!state) return TableNotFound(table);
     const uint64_t horizon = state->VisibleHorizon();
     std::vector<ChangeRecord> out;
     if (after >= horizon || limit == 0) return out;
@@ -857,8 +908,8 @@ class TableStore::Impl {
     return out;
   }
 
-  Result<uint64_t> VisibleHorizon(std::string_view table) const {
-    auto state = FindTable(table);
+  Result<uint64_t> VisibleHorizon(std::string_view table, uint32_t table_id) const {
+    auto state = FindChangeTable(table, table_id);
     if (!state) return TableNotFound(table);
     return state->VisibleHorizon();
   }
@@ -871,10 +922,63 @@ class TableStore::Impl {
 
   void AfterDurable(std::function<void(Status)> done) { committer_.AfterDurable(std::move(done)); }
 
-  Result<uint64_t> FirstRetainedSequence(std::string_view table) const {
-    auto state = FindTable(table);
+  Result<uint64_t> FirstRetainedSequence(std::string_view table, uint32_t table_id) const {
+    auto state = FindChangeTable(table, table_id);
     if (!state) return TableNotFound(table);
     return state->trimmed_through.load() + 1;
+  }
+
+  // The table whose change records `table_id` names: the live table called `name` (any id
+  // when `table_id` is 0), or a deleted one of that name whose records are kept.
+  std::shared_ptr<TableState> FindChangeTable(std::string_view name, uint32_t table_id) const {
+    std::lock_guard lock(catalog_mu_);
+    auto live = tables_.find(name);
+    if (live != tables_.end() && (table_id == 0 || live->second->id == table_id)) {
+      return live->second;
+    }
+    auto deleted = table_id == 0 ? deleted_.end() : deleted_.find(table_id);
+    if (deleted != deleted_.end() && deleted->second.state->definition.name == name) {
+      return deleted->second.state;
+    }
+    return nullptr;
+  }
+
+  std::vector<DeletedTable> ListDeletedTables() const {
+    std::vector<DeletedTable> out;
+    {
+      std::lock_guard lock(catalog_mu_);
+      for (const auto& [id, deleted] : deleted_) {
+        out.push_back({deleted.state->definition, deleted.deleted_ms});
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const DeletedTable& a, const DeletedTable& b) {
+      return std::tie(a.definition.name, a.definition.id) <
+             std::tie(b.definition.name, b.definition.id);
+    });
+    return out;
+  }
+
+  Result<uint64_t> ForgetDeletedTables(int64_t deleted_before_ms) {
+    std::lock_guard ddl(ddl_mu_);
+    std::vector<uint32_t> due;
+    {
+      std::lock_guard lock(catalog_mu_);
+      for (const auto& [id, deleted] : deleted_) {
+        if (deleted.deleted_ms < deleted_before_ms) due.push_back(id);
+      }
+    }
+    for (uint32_t id : due) {
+      rocksdb::WriteBatch batch;
+      const std::string changes = ChangeKey(id, 0).substr(0, 5);
+      batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
+      batch.Delete(SequenceMarkKey(id));
+      batch.Delete(DeletedTableKey(id));
+      EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "forget deleted table"));
+      std::lock_guard lock(catalog_mu_);
+      deleted_.erase(id);
+    }
+    if (!due.empty()) RefreshReadSnapshot();
+    return static_cast<uint64_t>(due.size());
   }
 
  private:
@@ -896,6 +1000,12 @@ class TableStore::Impl {
   uint32_t next_table_id_ = 1;  // guarded by ddl_mu_ (after Recover)
   mutable std::mutex catalog_mu_;
   std::map<std::string, std::shared_ptr<TableState>, std::less<>> tables_ GUARDED_BY(catalog_mu_);
+  // Deleted tables whose change records are kept for their streams, by table id.
+  struct DeletedTableState {
+    std::shared_ptr<TableState> state;  // takes no writes; its definition's streams are closed
+    int64_t deleted_ms = 0;
+  };
+  std::map<uint32_t, DeletedTableState> deleted_ GUARDED_BY(catalog_mu_);
 };
 
 TableStore::TableStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1014,20 +1124,30 @@ Result<TableDefinition> TableStore::UpdateTableAtSequence(
   return impl_->UpdateTableAtSequence(name, edit);
 }
 
-Result<uint64_t> TableStore::VisibleHorizon(std::string_view table) const {
-  return impl_->VisibleHorizon(table);
+Result<uint64_t> TableStore::VisibleHorizon(std::string_view table, uint32_t table_id) const {
+  return impl_->VisibleHorizon(table, table_id);
 }
 
 Result<uint64_t> TableStore::NextSequence(std::string_view table) const {
   return impl_->NextSequence(table);
 }
 
-Result<uint64_t> TableStore::FirstRetainedSequence(std::string_view table) const {
-  return impl_->FirstRetainedSequence(table);
+Result<uint64_t> TableStore::FirstRetainedSequence(std::string_view table,
+                                                   uint32_t table_id) const {
+  return impl_->FirstRetainedSequence(table, table_id);
 }
 
-Result<uint64_t> TableStore::TrimChanges(std::string_view table, int64_t before_us) {
-  return impl_->TrimChanges(table, before_us);
+Result<uint64_t> TableStore::TrimChanges(std::string_view table, int64_t before_us,
+                                         uint32_t table_id) {
+  return impl_->TrimChanges(table, before_us, table_id);
+}
+
+std::vector<DeletedTable> TableStore::ListDeletedTables() const {
+  return impl_->ListDeletedTables();
+}
+
+Result<uint64_t> TableStore::ForgetDeletedTables(int64_t deleted_before_ms) {
+  return impl_->ForgetDeletedTables(deleted_before_ms);
 }
 
 }  // namespace eddy::table

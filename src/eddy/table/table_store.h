@@ -54,6 +54,12 @@ struct AtomicWriteResult {
   std::vector<WriteResult> results;  // one per op when status is Ok
 };
 
+// A deleted table kept for the readers of its streams (TableStore::DeleteTable).
+struct DeletedTable {
+  TableDefinition definition;  // as at deletion, its streams disabled and their shards closed
+  int64_t deleted_ms = 0;
+};
+
 // Tables on RocksDB (docs/design/table-storage.md): the catalog, items under an
 // order-preserving key, and one change record per item change committed in the same atomic
 // batch as the item.
@@ -81,9 +87,11 @@ class TableStore {
   Result<TableDefinition> GetTable(std::string_view name) const;
   // Sorted by name.
   std::vector<TableDefinition> ListTables() const;
-  // Removes the table, its items and its change records. Writes in flight finish first; later
-  // ones see NotFound. `check` runs first, atomically with the deletion (e.g. deletion
-  // protection); its error aborts it. Returns the definition as it was.
+  // Removes the table and its items. Writes in flight finish first; later ones see NotFound.
+  // A table with streams keeps its change records, and its streams disabled with every shard
+  // closed, as a deleted table (ListDeletedTables) until ForgetDeletedTables; one without
+  // streams loses its change records at once. `check` runs first, atomically with the deletion
+  // (e.g. deletion protection); its error aborts it. Returns the definition as it was.
   Result<TableDefinition> DeleteTable(
       std::string_view name, const std::function<Status(const TableDefinition&)>& check = nullptr);
   // Changes a table's definition (not its name, id, key schema or set of indexes; an index's
@@ -161,18 +169,24 @@ class TableStore {
   Result<std::vector<ChangeRecord>> ReadChanges(std::string_view table, uint64_t after,
                                                 size_t limit, size_t max_bytes = SIZE_MAX,
                                                 uint32_t table_id = 0) const;
-  // The highest sequence number at or below which every change is committed (or a gap).
-  Result<uint64_t> VisibleHorizon(std::string_view table) const;
+  // The highest sequence number at or below which every change is committed (or a gap). With
+  // `table_id` (not 0): of the table of that name and id, live or deleted (ReadChanges too).
+  Result<uint64_t> VisibleHorizon(std::string_view table, uint32_t table_id = 0) const;
   // The sequence number the table's next change will get (every change after this call has
   // this one or a higher one).
   Result<uint64_t> NextSequence(std::string_view table) const;
   // The lowest sequence number whose change record may still exist (records below it were
   // trimmed by retention).
-  Result<uint64_t> FirstRetainedSequence(std::string_view table) const;
+  Result<uint64_t> FirstRetainedSequence(std::string_view table, uint32_t table_id = 0) const;
   // Deletes the table's change records committed before `before_us` (microseconds since the
   // epoch), oldest first, stopping at the first newer one. Sequence numbers are never reused
   // afterwards, across restarts too. Returns the number deleted.
-  Result<uint64_t> TrimChanges(std::string_view table, int64_t before_us);
+  Result<uint64_t> TrimChanges(std::string_view table, int64_t before_us, uint32_t table_id = 0);
+  // Deleted tables whose change records are still kept, by name then id.
+  std::vector<DeletedTable> ListDeletedTables() const;
+  // Removes, with their change records, the deleted tables deleted before `deleted_before_ms`.
+  // Returns how many.
+  Result<uint64_t> ForgetDeletedTables(int64_t deleted_before_ms);
 
  private:
   class Impl;

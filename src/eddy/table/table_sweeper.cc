@@ -77,6 +77,21 @@ Result<uint64_t> TableSweeper::SweepOnce() {
                    swept.status().ToString());
     }
   }
+  // Deleted tables kept for their streams: their records age out as a live table's do, and the
+  // whole table goes when the retention has passed since its deletion.
+  const int64_t retention_ms = options_.change_retention_hours * 3600LL * 1000LL;
+  if (auto forgotten = store_->ForgetDeletedTables(clock_->NowMillis() - retention_ms);
+      !forgotten.ok()) {
+    spdlog::warn("forgetting deleted tables: {}", forgotten.status().ToString());
+  }
+  for (const auto& gone : store_->ListDeletedTables()) {
+    auto trimmed = store_->TrimChanges(
+        gone.definition.name, clock_->NowMicros() - retention_ms * 1000, gone.definition.id);
+    if (!trimmed.ok() && trimmed.status().code() != Status::Code::kNotFound) {
+      spdlog::warn("trimming the change records of deleted table {}: {}", gone.definition.name,
+                   trimmed.status().ToString());
+    }
+  }
   return deleted;
 }
 

@@ -26,7 +26,8 @@ struct TableSweeperOptions {
 };
 
 // The tables' background upkeep, one pass every `interval_ms`:
-// - Change records older than the retention are deleted (TableStore::TrimChanges).
+// - Change records older than the retention are deleted (TableStore::TrimChanges), also those
+// of deleted tables kept for their streams, which go entirely once deleted that long ago.
 // - DynamoDB streams roll over to a new shard every `stream_shard_interval_ms`; shards closed
 // longer ago than the retention are forgotten (change_streams.h).
 // - Expired items of tables with time to live enabled are deleted, as DynamoDB's TTL does: an item

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "eddy/table/change_record.h"
+#include "eddy/table/change_streams.h"
 #include "eddy/table/table_definition.h"
 #include "eddy/table/table_sweeper.h"
 
@@ -665,6 +666,50 @@ TEST_F(TableStoreTest, ATtlPassReadsABoundedSliceAndTheNextGoesOnFromThere) {
                               [&](const Item&) { return ++left, true; })
                   .ok());
   EXPECT_EQ(left, 5);
+}
+
+TEST_F(TableStoreTest, ADeletedTableWithAStreamKeepsItsChangesUntilForgotten) {
+  TableDefinition t = Orders();
+  ASSERT_TRUE(EnableStream(&t, StreamViewType::kNewImage, clock_.NowMillis(), 1).ok());
+  auto created = store_->CreateTable(t);
+  ASSERT_TRUE(created.ok());
+  const uint32_t id = created->id;
+  const Item item{{"pk", S("a")}, {"sk", N("1")}};
+  ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  TableDefinition plain = Orders();
+  plain.name = "plain";  // no stream: nothing is kept
+  ASSERT_TRUE(store_->CreateTable(plain).ok());
+  ASSERT_TRUE(store_->Write("plain", item, PutMutation(item)).ok());
+  ASSERT_TRUE(store_->DeleteTable("plain", nullptr).ok());
+  ASSERT_TRUE(store_->DeleteTable("orders", nullptr).ok());
+
+  EXPECT_FALSE(store_->GetTable("orders").ok());
+  auto deleted = store_->ListDeletedTables();
+  ASSERT_EQ(deleted.size(), 1u);
+  EXPECT_EQ(deleted[0].definition.id, id);
+  ASSERT_EQ(deleted[0].definition.streams.size(), 1u);
+  EXPECT_FALSE(deleted[0].definition.streams[0].enabled);
+  EXPECT_FALSE(deleted[0].definition.streams[0].shards.back().open());
+  EXPECT_EQ(store_->ReadChanges("orders", 0, 10, SIZE_MAX, id)->size(), 1u);
+  EXPECT_EQ(*store_->VisibleHorizon("orders", id), 1u);
+  EXPECT_FALSE(store_->ReadChanges("orders", 0, 10).ok());  // no live table of that name
+  // A table re-created under the name is another table, with changes of its own.
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  EXPECT_TRUE(store_->ReadChanges("orders", 0, 10)->empty());
+  EXPECT_EQ(store_->ReadChanges("orders", 0, 10, SIZE_MAX, id)->size(), 1u);
+
+  Reopen();
+  ASSERT_EQ(store_->ListDeletedTables().size(), 1u);
+  EXPECT_EQ(store_->ReadChanges("orders", 0, 10, SIZE_MAX, id)->size(), 1u);
+  EXPECT_EQ(*store_->ForgetDeletedTables(deleted[0].deleted_ms), 0u);  // not deleted before then
+  // The sweeper forgets it once deleted longer ago than the change retention.
+  clock_.AdvanceMillis(25LL * 3600 * 1000);
+  TableSweeper sweeper(store_.get(), &clock_);
+  ASSERT_TRUE(sweeper.SweepOnce().ok());
+  EXPECT_TRUE(store_->ListDeletedTables().empty());
+  EXPECT_FALSE(store_->ReadChanges("orders", 0, 10, SIZE_MAX, id).ok());
+  Reopen();
+  EXPECT_TRUE(store_->ListDeletedTables().empty());
 }
 
 }  // namespace

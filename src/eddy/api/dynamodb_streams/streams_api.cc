@@ -40,15 +40,58 @@ struct Located {
   const StreamDefinition& definition() const { return table.streams[stream]; }
 };
 
+// The table whose stream this is: the live table of that name, or a deleted one kept for its
+// streams (TableStore::DeleteTable). NotFound if neither has a stream with that label.
+Result<Located> FindStreamTable(table::TableStore* tables, std::string_view table_name,
+                                std::string_view label) {
+  auto in = [&](TableDefinition def) -> std::optional<Located> {
+    for (size_t i = 0; i < def.streams.size(); ++i) {
+      if (def.streams[i].label == label) return Located{std::move(def), i};
+    }
+    return std::nullopt;
+  };
+  if (auto def = tables->GetTable(table_name); def.ok()) {
+    if (auto found = in(std::move(def).value())) return std::move(*found);
+  }
+  for (auto& deleted : tables->ListDeletedTables()) {
+    if (deleted.definition.name != table_name) continue;
+    if (auto found = in(std::move(deleted.definition))) return std::move(*found);
+  }
+  return Status::NotFound("no such stream");
+}
+
 std::variant<Located, ApiError> Locate(table::TableStore* tables, std::string_view arn) {
   auto name = ParseStreamArn(arn);
   if (!name.ok()) return ApiError::Validation(name.status().message());
-  auto def = tables->GetTable(name->table);
-  if (!def.ok()) return StreamNotFound(arn);
-  for (size_t i = 0; i < def->streams.size(); ++i) {
-    if (def->streams[i].label == name->label) return Located{std::move(def).value(), i};
+  auto located = FindStreamTable(tables, name->table, name->label);
+  if (!located.ok()) return StreamNotFound(arn);
+  return std::move(located).value();
+}
+
+// A stream's table with its horizon and first retained sequence number, the horizon read
+// before the definition (see GetShardIterator). A deleted table's shards are all closed, so
+// for it the order does not matter.
+struct StreamTable {
+  Located at;
+  uint64_t horizon = 0;
+  uint64_t first_retained = 0;
+};
+
+Result<StreamTable> ReadStreamTable(table::TableStore* tables, std::string_view table_name,
+                                    std::string_view label) {
+  // Both read by table id, so they belong to the table the definition is then read of (a table
+  // re-created under the name meanwhile has another id).
+  uint32_t live_id = 0;
+  if (auto live = tables->GetTable(table_name); live.ok()) live_id = live->id;
+  auto horizon = tables->VisibleHorizon(table_name, live_id);
+  auto first_retained = tables->FirstRetainedSequence(table_name, live_id);
+  EDDY_ASSIGN_OR_RETURN(Located at, FindStreamTable(tables, table_name, label));
+  if (live_id != at.table.id || !horizon.ok() || !first_retained.ok()) {
+    horizon = tables->VisibleHorizon(table_name, at.table.id);
+    first_retained = tables->FirstRetainedSequence(table_name, at.table.id);
+    if (!horizon.ok() || !first_retained.ok()) return Status::NotFound("no such stream");
   }
-  return StreamNotFound(arn);
+  return StreamTable{std::move(at), *horizon, *first_retained};
 }
 
 void WriteShard(JsonWriter& w, const StreamShard& shard) {
@@ -149,38 +192,43 @@ void DynamoDbStreamsApi::ListStreams(const RequestContext& ctx, JsonRequest& req
     if (!name.ok()) return reply(ApiError::Validation(name.status().message()));
     after = std::move(name).value();
   }
-  std::vector<TableDefinition> tables;
+  // The live tables' streams and those of deleted tables still kept, by table name then label.
+  std::vector<StreamName> listed;
+  auto add = [&](const TableDefinition& t) {
+    if (table_name && t.name != *table_name) return;
+    for (const auto& stream : t.streams) listed.push_back({t.name, stream.label});
+  };
   if (table_name) {
-    auto def = tables_->GetTable(*table_name);
-    if (!def.ok()) {
-      return reply(ApiError::ResourceNotFound(
-          "Requested resource not found: Table: " + std::string(*table_name) + " not found"));
-    }
-    tables.push_back(std::move(def).value());
+    if (auto def = tables_->GetTable(*table_name); def.ok()) add(*def);
   } else {
-    tables = tables_->ListTables();  // sorted by name
+    for (const auto& t : tables_->ListTables()) add(t);
   }
+  for (const auto& deleted : tables_->ListDeletedTables()) add(deleted.definition);
+  if (table_name && listed.empty() && !tables_->GetTable(*table_name).ok()) {
+    return reply(ApiError::ResourceNotFound(
+        "Requested resource not found: Table: " + std::string(*table_name) + " not found"));
+  }
+  std::sort(listed.begin(), listed.end(), [](const StreamName& a, const StreamName& b) {
+    return std::tie(a.table, a.label) < std::tie(b.table, b.label);
+  });
   const size_t max = limit ? static_cast<size_t>(*limit) : 100;
   JsonWriter w(512);
   w.StartObject().Key("Streams").StartArray();
   size_t written = 0;
   std::string last_arn;
   bool more = false;
-  for (const auto& t : tables) {
-    for (const auto& stream : t.streams) {
-      if (after && std::tie(t.name, stream.label) <= std::tie(after->table, after->label)) {
-        continue;
-      }
-      if (written == max) {
-        more = true;
-        break;
-      }
-      last_arn = dynamodb::StreamArn(ctx, t.name, stream.label);
-      w.StartObject().Key("StreamArn").String(last_arn);
-      w.Key("TableName").String(t.name).Key("StreamLabel").String(stream.label).EndObject();
-      ++written;
+  for (const auto& stream : listed) {
+    if (after && std::tie(stream.table, stream.label) <= std::tie(after->table, after->label)) {
+      continue;
     }
-    if (more) break;
+    if (written == max) {
+      more = true;
+      break;
+    }
+    last_arn = dynamodb::StreamArn(ctx, stream.table, stream.label);
+    w.StartObject().Key("StreamArn").String(last_arn);
+    w.Key("TableName").String(stream.table).Key("StreamLabel").String(stream.label).EndObject();
+    ++written;
   }
   w.EndArray();
   if (more) w.Key("LastEvaluatedStreamArn").String(last_arn);
@@ -277,12 +325,11 @@ void DynamoDbStreamsApi::GetShardIterator(const RequestContext& ctx, JsonRequest
   // cut below the horizon (see TableStore::UpdateTableAtSequence).
   auto name = ParseStreamArn(*arn);
   if (!name.ok()) return reply(ApiError::Validation(name.status().message()));
-  auto horizon = tables_->VisibleHorizon(name->table);
-  auto first_retained = tables_->FirstRetainedSequence(name->table);
-  if (!first_retained.ok() || !horizon.ok()) return reply(StreamNotFound(*arn));
-  auto located = Locate(tables_, *arn);
-  if (auto* e = std::get_if<ApiError>(&located)) return reply(*e);
-  const Located& at = std::get<Located>(located);
+  auto read = ReadStreamTable(tables_, name->table, name->label);
+  if (!read.ok()) return reply(StreamNotFound(*arn));
+  const Located& at = read->at;
+  const std::optional<uint64_t> horizon = read->horizon;
+  const std::optional<uint64_t> first_retained = read->first_retained;
   const StreamShard* shard = table::FindShard(at.definition(), *shard_id);
   if (shard == nullptr) {
     return reply(ApiError::ResourceNotFound("Requested resource not found: Shard does not exist"));
@@ -342,16 +389,15 @@ void DynamoDbStreamsApi::GetRecords(const RequestContext& ctx, JsonRequest& req,
   }
   const std::string arn = dynamodb::StreamArn(ctx, position->table, position->stream_label);
   // The horizon before the definition (see GetShardIterator).
-  auto horizon = tables_->VisibleHorizon(position->table);
-  auto def = tables_->GetTable(position->table);
-  const StreamDefinition* stream =
-      def.ok() ? table::FindStream(*def, position->stream_label) : nullptr;
+  auto read = ReadStreamTable(tables_, position->table, position->stream_label);
+  const StreamDefinition* stream = read.ok() ? &read->at.definition() : nullptr;
   const StreamShard* shard = stream ? table::FindShard(*stream, position->shard_id) : nullptr;
   if (shard == nullptr) {
     return reply(ApiError::ResourceNotFound("Requested resource not found: Shard does not exist"));
   }
-  auto first_retained = tables_->FirstRetainedSequence(position->table);
-  if (!first_retained.ok() || !horizon.ok()) return reply(StreamNotFound(arn));
+  const TableDefinition* def = &read->at.table;
+  const std::optional<uint64_t> horizon = read->horizon;
+  const std::optional<uint64_t> first_retained = read->first_retained;
   if (position->next_seq < shard->first_seq ||
       (!shard->open() && position->next_seq > shard->last_seq + 1)) {
     return reply(ApiError::Validation("Invalid ShardIterator"));  // not one this server issued
@@ -367,10 +413,10 @@ void DynamoDbStreamsApi::GetRecords(const RequestContext& ctx, JsonRequest& req,
   w.StartObject().Key("Records").StartArray();
   uint64_t next = position->next_seq;
   if (next <= readable) {
-    auto changes = tables_->ReadChanges(position->table, next - 1, max, kMaxRecordBytes);
+    auto changes = tables_->ReadChanges(position->table, next - 1, max, kMaxRecordBytes, def->id);
     if (!changes.ok()) return reply(dynamodb::ToApiError(changes.status()));
     // Records trimmed while this read began would be skipped without a word: refuse instead.
-    auto retained_now = tables_->FirstRetainedSequence(position->table);
+    auto retained_now = tables_->FirstRetainedSequence(position->table, def->id);
     if (retained_now.ok() && next < *retained_now) return reply(trimmed());
     size_t bytes = 0, count = 0;
     // Stopped by the record or byte budget (not by reaching what is settled)?
