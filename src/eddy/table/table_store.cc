@@ -155,6 +155,12 @@ struct TableState {
     drained_.wait(lock, [this] { return writers_ == 0; });
   }
 
+  // Takes writes again (a deletion that failed).
+  void Undelete() {
+    std::lock_guard lock(mu_);
+    deleted_ = false;
+  }
+
   uint64_t AssignSequence() {
     std::lock_guard lock(mu_);
     const uint64_t seq = next_seq_++;
@@ -228,7 +234,8 @@ class TableStore::Impl {
       max_id = std::max(max_id, def.id);
       EDDY_ASSIGN_OR_RETURN(uint64_t last_seq, LastChangeSequence(def.id));
       const std::string name = def.name;
-      auto state = std::make_shared<TableState>(std::move(def), last_seq + 1);
+      const uint64_t next_seq = std::max(last_seq + 1, SequenceFloor(def));
+      auto state = std::make_shared<TableState>(std::move(def), next_seq);
       std::string mark;
       if (db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(state->id), &mark).ok() &&
           mark.size() == 8) {
@@ -246,7 +253,8 @@ class TableStore::Impl {
       EDDY_ASSIGN_OR_RETURN(TableDefinition def, DecodeTableDefinition(value.substr(8)));
       max_id = std::max(max_id, def.id);
       EDDY_ASSIGN_OR_RETURN(uint64_t last_seq, LastChangeSequence(def.id));
-      auto state = std::make_shared<TableState>(std::move(def), last_seq + 1);
+      const uint64_t next_seq = std::max(last_seq + 1, SequenceFloor(def));
+      auto state = std::make_shared<TableState>(std::move(def), next_seq);
       std::string mark;
       if (db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(state->id), &mark).ok() &&
           mark.size() == 8) {
@@ -266,6 +274,21 @@ class TableStore::Impl {
     }
     next_table_id_ = std::max(next_table_id_, max_id + 1);
     return Status::Ok();
+  }
+
+  // The lowest sequence number a table's next change may get by its stream shards: a shard was
+  // cut at the sequence number current then, and the changes given lower numbers may have been
+  // lost with a crash before their sync (or failed), leaving no record. A number inside a
+  // closed shard is never given again, so no change lands in a shard its readers have finished.
+  static uint64_t SequenceFloor(const TableDefinition& def) {
+    uint64_t floor = 1;
+    for (const auto& stream : def.streams) {
+      for (const auto& shard : stream.shards) {
+        floor = std::max(floor, shard.first_seq);
+        if (!shard.open()) floor = std::max(floor, shard.last_seq + 1);
+      }
+    }
+    return floor;
   }
 
   Result<uint64_t> LastChangeSequence(uint32_t table_id) const {
@@ -361,20 +384,24 @@ class TableStore::Impl {
                                       const std::function<Status(const TableDefinition&)>& check) {
     std::lock_guard ddl(ddl_mu_);
     std::shared_ptr<TableState> state;
+    TableDefinition was;
+    const int64_t now_ms = clock_->NowMillis();
     {
       std::lock_guard lock(catalog_mu_);
       auto it = tables_.find(name);
       if (it == tables_.end()) return TableNotFound(name);
       if (check) EDDY_RETURN_IF_ERROR(check(it->second->definition));
       state = it->second;
+      was = state->definition;
       tables_.erase(it);
+      // A table with streams keeps its change records, and its streams (disabled, every shard
+      // closed), for the streams' readers until the retention ends, as DynamoDB does. Readers
+      // find it among the deleted tables from now on, never in neither place.
+      if (!was.streams.empty()) deleted_.emplace(state->id, DeletedTableState{state, now_ms});
     }
+    const bool keep_changes = !was.streams.empty();
     state->MarkDeletedAndDrain();
-    // A table with streams keeps its change records, and its streams (disabled, every shard
-    // closed), for the streams' readers until the retention ends, as DynamoDB does.
-    TableDefinition kept = DefinitionOf(*state);
-    const bool keep_changes = !kept.streams.empty();
-    const int64_t now_ms = clock_->NowMillis();
+    TableDefinition kept = was;
     if (EnabledStream(kept)) (void)DisableStream(&kept, now_ms, state->NextSequence());
     rocksdb::WriteBatch batch;
     batch.Delete(MetaKey(name));
@@ -391,26 +418,20 @@ class TableStore::Impl {
       batch.Delete(SequenceMarkKey(state->id));
     }
     const Status s = FromRocks(db_->Write(write_options_, &batch), "delete table");
-    if (s.ok()) {
-      RefreshReadSnapshot();
-      if (keep_changes) {
-        std::lock_guard lock(catalog_mu_);
-        TableDefinition was = state->definition;
-        state->definition = std::move(kept);
-        deleted_.emplace(state->id, DeletedTableState{state, now_ms});
-        return was;
-      }
-    }
-    if (!s.ok()) {
-      // Still on disk: keep it usable rather than lose track of it.
+    {
       std::lock_guard lock(catalog_mu_);
-      // Numbers given to writes still waiting for their sync are taken: go on after them.
-      auto revived = std::make_shared<TableState>(state->definition, state->NextSequence());
-      tables_.emplace(std::string(name), std::move(revived));
-      return s;
+      if (!s.ok()) {
+        // Still on disk: keep it usable rather than lose track of it (the same state: its
+        // sequence numbers, the ones waiting for their sync and its trim mark go on).
+        deleted_.erase(state->id);
+        state->Undelete();
+        tables_.emplace(std::string(name), std::move(state));
+        return s;
+      }
+      if (keep_changes) state->definition = std::move(kept);
     }
-    std::lock_guard lock(catalog_mu_);
-    return state->definition;
+    RefreshReadSnapshot();
+    return was;
   }
 
   Result<TableDefinition> UpdateTable(std::string_view name,
@@ -968,14 +989,28 @@ class TableStore::Impl {
       }
     }
     for (uint32_t id : due) {
+      // Readers learn of it before the records go (as with a trim): new ones no longer find the
+      // table, and one that already holds it sees everything trimmed.
+      DeletedTableState forgotten;
+      {
+        std::lock_guard lock(catalog_mu_);
+        auto it = deleted_.find(id);
+        if (it == deleted_.end()) continue;
+        forgotten = it->second;
+        deleted_.erase(it);
+      }
+      forgotten.state->trimmed_through = forgotten.state->NextSequence();
       rocksdb::WriteBatch batch;
       const std::string changes = ChangeKey(id, 0).substr(0, 5);
       batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
       batch.Delete(SequenceMarkKey(id));
       batch.Delete(DeletedTableKey(id));
-      EDDY_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "forget deleted table"));
-      std::lock_guard lock(catalog_mu_);
-      deleted_.erase(id);
+      const Status s = FromRocks(db_->Write(write_options_, &batch), "forget deleted table");
+      if (!s.ok()) {
+        std::lock_guard lock(catalog_mu_);
+        deleted_.emplace(id, std::move(forgotten));  // tried again on the next pass
+        return s;
+      }
     }
     if (!due.empty()) RefreshReadSnapshot();
     return static_cast<uint64_t>(due.size());

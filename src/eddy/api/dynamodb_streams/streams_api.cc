@@ -211,6 +211,12 @@ void DynamoDbStreamsApi::ListStreams(const RequestContext& ctx, JsonRequest& req
   std::sort(listed.begin(), listed.end(), [](const StreamName& a, const StreamName& b) {
     return std::tie(a.table, a.label) < std::tie(b.table, b.label);
   });
+  // A table deleted while being listed may be seen both live and deleted: once is enough.
+  listed.erase(std::unique(listed.begin(), listed.end(),
+                           [](const StreamName& a, const StreamName& b) {
+                             return a.table == b.table && a.label == b.label;
+                           }),
+               listed.end());
   const size_t max = limit ? static_cast<size_t>(*limit) : 100;
   JsonWriter w(512);
   w.StartObject().Key("Streams").StartArray();
