@@ -211,8 +211,12 @@ class TableStore::Impl {
 
   ~Impl() {
     stopping_ = true;
-    std::lock_guard lock(backfill_mu_);
-    for (auto& t : backfills_) t.join();
+    {
+      std::lock_guard lock(backfill_mu_);
+      for (auto& t : backfills_) t.join();
+    }
+    // Answer every write still waiting while the rest of the store is alive.
+    (void)committer_.AwaitDurable();
   }
 
   // Starts the backfills a previous run left unfinished.
@@ -873,7 +877,11 @@ class TableStore::Impl {
   void FinishWhenDurable(std::vector<std::pair<std::shared_ptr<TableState>, uint64_t>> sequences) {
     if (sequences.empty()) return;
     committer_.AfterDurable([this, sequences = std::move(sequences)](Status synced) mutable {
-      if (!synced.ok()) return FinishWhenDurable(std::move(sequences));
+      if (!synced.ok()) {
+        // Shutting down on a failing disk: left in flight (a restart starts afresh).
+        if (!stopping_) FinishWhenDurable(std::move(sequences));
+        return;
+      }
       for (const auto& [state, seq] : sequences) state->FinishSequence(seq);
     });
   }
