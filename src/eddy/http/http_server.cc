@@ -294,7 +294,7 @@ void HttpServer::Impl::Run() {
   DoAccept();
   for (auto& context : contexts_) {
     // Keeps a thread whose connections are all closed running until Stop().
-    threads_.emplace_back([this, c = context.get()] {
+    threads_.emplace_back([c = context.get()] {
       auto guard = net::make_work_guard(*c);
       c->run();
     });

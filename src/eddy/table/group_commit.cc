@@ -15,7 +15,7 @@ GroupCommitter::GroupCommitter(rocksdb::DB* db, bool enabled) : db_(db), enabled
   if (Status s = SyncOnce(); !s.ok()) {
     spdlog::error("tables: {} (retried with the next write)", s.ToString());
     std::lock_guard lock(snapshot_mu_);
-    durable_snapshot_ = TakeSnapshot();  // readers need a snapshot: what recovery found
+    durable_snapshot_ = NewSharedSnapshot(db_);  // readers need a snapshot: what recovery found
   }
   thread_ = std::thread([this] { Run(); });
 }
@@ -70,15 +70,14 @@ std::shared_ptr<const rocksdb::Snapshot> GroupCommitter::ReadSnapshot() const {
   return durable_snapshot_;
 }
 
-std::shared_ptr<const rocksdb::Snapshot> GroupCommitter::TakeSnapshot() {
-  rocksdb::DB* db = db_;
-  return {db_->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); }};
+std::shared_ptr<const rocksdb::Snapshot> NewSharedSnapshot(rocksdb::DB* db) {
+  return {db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); }};
 }
 
 Status GroupCommitter::SyncOnce() {
   // The snapshot is taken before the sync starts, so every write in it has its log record
   // written before the sync: once the sync returns, all of the snapshot is on disk.
-  auto snapshot = TakeSnapshot();
+  auto snapshot = NewSharedSnapshot(db_);
   const uint64_t sequence = snapshot->GetSequenceNumber();
   if (sequence > durable_sequence_.load(std::memory_order_relaxed)) {
     const rocksdb::Status s = db_->SyncWAL();

@@ -16,6 +16,9 @@
 
 namespace eddy::table {
 
+// A RocksDB snapshot that is released when the last holder lets go (REQUIRES: `db` outlives it).
+std::shared_ptr<const rocksdb::Snapshot> NewSharedSnapshot(rocksdb::DB* db);
+
 // Group commit for writes made with `WriteOptions::sync = false`: one thread syncs RocksDB's
 // write-ahead log for every write that finished before the sync began, then answers all of
 // them at once. A writer never waits for a disk: it hands a callback to AfterDurable and moves
@@ -62,7 +65,6 @@ class GroupCommitter {
   void Run();
   // Takes a snapshot, syncs the log, publishes the snapshot. Returns the sync's status.
   Status SyncOnce();
-  std::shared_ptr<const rocksdb::Snapshot> TakeSnapshot();
 
   rocksdb::DB* const db_;
   const bool enabled_;

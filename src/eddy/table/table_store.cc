@@ -236,15 +236,8 @@ class TableStore::Impl {
     for (it->Seek(AsSlice(meta)); it->Valid() && it->key().starts_with(AsSlice(meta)); it->Next()) {
       EDDY_ASSIGN_OR_RETURN(TableDefinition def, DecodeTableDefinition(AsView(it->value())));
       max_id = std::max(max_id, def.id);
-      EDDY_ASSIGN_OR_RETURN(uint64_t last_seq, LastChangeSequence(def.id));
       const std::string name = def.name;
-      const uint64_t next_seq = std::max(last_seq + 1, SequenceFloor(def));
-      auto state = std::make_shared<TableState>(std::move(def), next_seq);
-      std::string mark;
-      if (db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(state->id), &mark).ok() &&
-          mark.size() == 8) {
-        state->trimmed_through = GetBigEndian(mark, 8);
-      }
+      EDDY_ASSIGN_OR_RETURN(auto state, RestoreTableState(std::move(def)));
       tables_.emplace(name, std::move(state));
     }
     EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read the table catalog"));
@@ -256,14 +249,7 @@ class TableStore::Impl {
       const auto deleted_ms = static_cast<int64_t>(GetBigEndian(value, 8));
       EDDY_ASSIGN_OR_RETURN(TableDefinition def, DecodeTableDefinition(value.substr(8)));
       max_id = std::max(max_id, def.id);
-      EDDY_ASSIGN_OR_RETURN(uint64_t last_seq, LastChangeSequence(def.id));
-      const uint64_t next_seq = std::max(last_seq + 1, SequenceFloor(def));
-      auto state = std::make_shared<TableState>(std::move(def), next_seq);
-      std::string mark;
-      if (db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(state->id), &mark).ok() &&
-          mark.size() == 8) {
-        state->trimmed_through = GetBigEndian(mark, 8);
-      }
+      EDDY_ASSIGN_OR_RETURN(auto state, RestoreTableState(std::move(def)));
       state->MarkDeletedAndDrain();  // takes no writes
       deleted_.emplace(state->id, DeletedTableState{state, deleted_ms});
     }
@@ -295,7 +281,11 @@ class TableStore::Impl {
     return floor;
   }
 
-  Result<uint64_t> LastChangeSequence(uint32_t table_id) const {
+  // A stored table's state (live or deleted) as its records leave it: numbering goes on after
+  // its last change record, its trim mark and its stream shards; records up to the trim mark
+  // are gone.
+  Result<std::shared_ptr<TableState>> RestoreTableState(TableDefinition def) const {
+    const uint32_t table_id = def.id;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     const std::string prefix = ChangeKey(table_id, 0).substr(0, 5);
     it->SeekForPrev(AsSlice(ChangeKey(table_id, ~uint64_t{0})));
@@ -305,11 +295,15 @@ class TableStore::Impl {
     }
     EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read change records"));
     // Records trimmed by retention leave their last sequence behind, so numbering goes on.
+    uint64_t trimmed_through = 0;
     std::string mark;
     auto s = db_->Get(rocksdb::ReadOptions(), SequenceMarkKey(table_id), &mark);
-    if (s.ok() && mark.size() == 8) last = std::max(last, GetBigEndian(mark, 8));
+    if (s.ok() && mark.size() == 8) trimmed_through = GetBigEndian(mark, 8);
     if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read the sequence mark");
-    return last;
+    const uint64_t next_seq = std::max({last + 1, trimmed_through + 1, SequenceFloor(def)});
+    auto state = std::make_shared<TableState>(std::move(def), next_seq);
+    state->trimmed_through = trimmed_through;
+    return state;
   }
 
   Result<uint64_t> TrimChanges(std::string_view table, int64_t before_us, uint32_t table_id) {
@@ -695,11 +689,7 @@ class TableStore::Impl {
     }
     // One snapshot for all keys: the durable one, or (no group commit) a new one.
     std::shared_ptr<const rocksdb::Snapshot> snapshot = committer_.ReadSnapshot();
-    if (!snapshot) {
-      rocksdb::DB* db = db_.get();
-      snapshot.reset(db->GetSnapshot(),
-                     [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
-    }
+    if (!snapshot) snapshot = NewSharedSnapshot(db_.get());
     rocksdb::ReadOptions read;
     read.snapshot = snapshot.get();
     std::vector<std::optional<Item>> out;

@@ -48,6 +48,7 @@ void TableSweeper::Stop() {
 
 Result<uint64_t> TableSweeper::SweepOnce() {
   uint64_t deleted = 0;
+  const int64_t retention_ms = options_.change_retention_hours * 3600LL * 1000LL;
   const std::vector<TableDefinition> tables = store_->ListTables();
   {
     // Forget where the passes over deleted tables (or ones without TTL now) stopped.
@@ -59,8 +60,7 @@ Result<uint64_t> TableSweeper::SweepOnce() {
     std::erase_if(ttl_cursors_, [&](const auto& entry) { return !ttl_tables.count(entry.first); });
   }
   for (const auto& table : tables) {
-    const int64_t retention_us = options_.change_retention_hours * 3600LL * 1'000'000LL;
-    auto trimmed = store_->TrimChanges(table.name, clock_->NowMicros() - retention_us);
+    auto trimmed = store_->TrimChanges(table.name, clock_->NowMicros() - retention_ms * 1000);
     if (!trimmed.ok() && trimmed.status().code() != Status::Code::kNotFound) {
       spdlog::warn("trimming the change records of table {}: {}", table.name,
                    trimmed.status().ToString());
@@ -79,7 +79,6 @@ Result<uint64_t> TableSweeper::SweepOnce() {
   }
   // Deleted tables kept for their streams: their records age out as a live table's do, and the
   // whole table goes when the retention has passed since its deletion.
-  const int64_t retention_ms = options_.change_retention_hours * 3600LL * 1000LL;
   if (auto forgotten = store_->ForgetDeletedTables(clock_->NowMillis() - retention_ms);
       !forgotten.ok()) {
     spdlog::warn("forgetting deleted tables: {}", forgotten.status().ToString());

@@ -198,13 +198,16 @@ void DynamoDbStreamsApi::ListStreams(const RequestContext& ctx, JsonRequest& req
     if (table_name && t.name != *table_name) return;
     for (const auto& stream : t.streams) listed.push_back({t.name, stream.label});
   };
+  bool live_table = false;
   if (table_name) {
-    if (auto def = tables_->GetTable(*table_name); def.ok()) add(*def);
+    auto def = tables_->GetTable(*table_name);
+    live_table = def.ok();
+    if (live_table) add(*def);
   } else {
     for (const auto& t : tables_->ListTables()) add(t);
   }
   for (const auto& deleted : tables_->ListDeletedTables()) add(deleted.definition);
-  if (table_name && listed.empty() && !tables_->GetTable(*table_name).ok()) {
+  if (table_name && listed.empty() && !live_table) {
     return reply(ApiError::ResourceNotFound(
         "Requested resource not found: Table: " + std::string(*table_name) + " not found"));
   }
