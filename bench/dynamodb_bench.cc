@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "bench/http_load.h"
 #include "bench/server_process.h"
 #include "eddy/client/aws_json_client.h"
 
@@ -26,12 +27,12 @@ std::string JsonEscape(std::string_view s) {
   return out;
 }
 
-// One operation of a phase, by client thread and operation number. Returns an error message
-// (empty: success).
-using Operation = std::function<std::string(int client, uint64_t n, std::mt19937_64& rng)>;
-
-DynamoDbPhaseReport RunPhase(const std::string& name, int clients, double seconds,
-                             const Operation& op) {
+// The "threads" driver: one thread per client, each making blocking calls through `ddb` (the
+// SDK-like client with its retries). The "events" driver (bench/http_load.h) costs the machine
+// far less per request, so it is the default wherever the endpoint is plain HTTP.
+DynamoDbPhaseReport RunPhaseOnThreads(const std::string& name, int clients, double seconds,
+                                      AwsJsonClient& ddb, const MakeLoadRequest& make,
+                                      const CheckLoadAnswer& check) {
   DynamoDbPhaseReport report;
   report.name = name;
   Samples samples;
@@ -45,16 +46,24 @@ DynamoDbPhaseReport RunPhase(const std::string& name, int clients, double second
     threads.emplace_back([&, c] {
       std::mt19937_64 rng(static_cast<uint64_t>(c) * 7919 + 1);
       std::vector<float> latencies;
-      for (uint64_t n = 0; SteadyClock::now() < deadline; ++n) {
-        const auto t0 = SteadyClock::now();
-        std::string error = op(c, n, rng);
-        latencies.push_back(
-            std::chrono::duration<float, std::milli>(SteadyClock::now() - t0).count());
+      LoadRequest request;
+      while (SteadyClock::now() < deadline) {
+        std::string error = make(c, rng, request);
+        const bool made = error.empty();
+        if (made) {
+          const auto t0 = SteadyClock::now();
+          auto answer = ddb.Call(request.operation, request.body);
+          latencies.push_back(
+              std::chrono::duration<float, std::milli>(SteadyClock::now() - t0).count());
+          error = answer.ok() ? check(c, request, *answer)
+                              : request.operation + ": " + answer.error().ToString();
+        }
         operations.fetch_add(1, std::memory_order_relaxed);
         if (!error.empty()) {
           errors.fetch_add(1, std::memory_order_relaxed);
           first_error.Set(std::move(error));
         }
+        if (!made) break;  // as the events driver: a client that cannot go on stops
       }
       samples.Add(latencies);
     });
@@ -251,10 +260,11 @@ bool DynamoDbBenchReport::clean() const {
 Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options) {
   if (options.clients < 1 || options.clients > 1024 || options.seconds <= 0 ||
       options.partitions < 1 || options.partitions > 1'000'000 || options.item_bytes > 350'000 ||
-      options.query_limit < 1) {
+      options.query_limit < 1 || options.client_threads < 1 || options.client_threads > 64 ||
+      (options.driver != "events" && options.driver != "threads")) {
     return Status::InvalidArgument(
         "clients 1..1024, seconds > 0, partitions 1..1000000, item bytes at most 350000, query "
-        "limit >= 1");
+        "limit >= 1, client threads 1..64, driver events or threads");
   }
   for (const auto& phase : options.phases) {
     if (phase != "put" && phase != "update" && phase != "get" && phase != "query" &&
@@ -280,6 +290,9 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   config.retry.max_attempts = 10;
   config.http.max_idle_connections = static_cast<size_t>(options.clients + 4);
   EDDY_ASSIGN_OR_RETURN(auto ddb, AwsJsonClient::Create(client::kDynamoDbService, config));
+  const auth::Credentials credentials = ddb->credentials();
+  // The events driver speaks plain HTTP; a TLS endpoint (AWS itself) gets the threads driver.
+  const bool use_events = options.driver == "events" && !ddb->endpoint().tls;
 
   const std::string table =
       fmt::format("eddy-bench-{}-{}", ::getpid(),
@@ -325,66 +338,101 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   DynamoDbBenchReport report;
   report.options = options;
   report.endpoint = endpoint;
+  report.driver = use_events ? fmt::format("events ({} loop thread{})", options.client_threads,
+                                           options.client_threads == 1 ? "" : "s")
+                             : "threads";
   for (const auto& phase : options.phases) {
     if (phase == "stream") {
       report.phases.push_back(
           RunStreamPhase(options, config, *ddb, table, written, item_id, partition, payload));
       continue;
     }
-    Operation op;
+    MakeLoadRequest make;
+    CheckLoadAnswer check = [](int, const LoadRequest&, std::string_view) { return std::string(); };
     if (phase == "put") {
-      op = [&](int c, uint64_t, std::mt19937_64&) -> std::string {
-        const uint64_t n = written[static_cast<size_t>(c)].load(std::memory_order_relaxed);
-        const uint64_t id = item_id(c, n);
-        auto r = ddb->Call(
-            "PutItem",
+      // Client c has one request in flight at a time: its n-th put writes item (c, n) and the
+      // answer moves the count on.
+      make = [&](int c, std::mt19937_64&, LoadRequest& request) -> std::string {
+        const uint64_t id = item_id(c, written[static_cast<size_t>(c)].load());
+        request.operation = "PutItem";
+        request.body =
             fmt::format(R"({{"TableName":"{}","Item":{{"pk":{{"S":"p{}"}},"sk":{{"N":"{}"}},)"
                         R"("n":{{"N":"0"}},"payload":{{"S":"{}"}}}}}})",
-                        table, partition(id), id, payload));
-        if (!r.ok()) return "PutItem: " + r.error().ToString();
-        written[static_cast<size_t>(c)].store(n + 1, std::memory_order_relaxed);
+                        table, partition(id), id, payload);
+        return "";
+      };
+      check = [&](int c, const LoadRequest&, std::string_view) -> std::string {
+        written[static_cast<size_t>(c)].fetch_add(1);
         return "";
       };
     } else if (phase == "update") {
-      op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
+      make = [&](int, std::mt19937_64& rng, LoadRequest& request) -> std::string {
         auto id = random_written(rng);
         if (!id) return "update: no items (run the put phase first)";
-        auto r =
-            ddb->Call("UpdateItem",
-                      fmt::format(R"({{"TableName":"{}","Key":{},"UpdateExpression":"ADD n :one",)"
-                                  R"("ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}})",
-                                  table, key_json(*id)));
-        return r.ok() ? "" : "UpdateItem: " + r.error().ToString();
+        request.operation = "UpdateItem";
+        request.body =
+            fmt::format(R"({{"TableName":"{}","Key":{},"UpdateExpression":"ADD n :one",)"
+                        R"("ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}})",
+                        table, key_json(*id));
+        return "";
       };
     } else if (phase == "get") {
-      op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
+      make = [&](int, std::mt19937_64& rng, LoadRequest& request) -> std::string {
         auto id = random_written(rng);
         if (!id) return "get: no items (run the put phase first)";
-        auto r = ddb->Call("GetItem",
-                           fmt::format(R"({{"TableName":"{}","Key":{}}})", table, key_json(*id)));
-        if (!r.ok()) return "GetItem: " + r.error().ToString();
-        if (r->find("\"Item\"") == std::string::npos) {
-          return fmt::format("GetItem: item {} missing", *id);
-        }
+        request.operation = "GetItem";
+        request.body = fmt::format(R"({{"TableName":"{}","Key":{}}})", table, key_json(*id));
         return "";
+      };
+      check = [](int, const LoadRequest& request, std::string_view answer) -> std::string {
+        if (answer.find("\"Item\"") != std::string_view::npos) return "";
+        return "GetItem: item missing, asked with " + request.body;
       };
     } else if (phase == "limits") {
       // No table work at all: the floor of one signed request and answer on this machine.
-      op = [&](int, uint64_t, std::mt19937_64&) -> std::string {
-        auto r = ddb->Call("DescribeLimits", "{}");
-        return r.ok() ? "" : "DescribeLimits: " + r.error().ToString();
+      make = [](int, std::mt19937_64&, LoadRequest& request) -> std::string {
+        request.operation = "DescribeLimits";
+        request.body = "{}";
+        return "";
       };
     } else {
-      op = [&](int, uint64_t, std::mt19937_64& rng) -> std::string {
-        auto r = ddb->Call(
-            "Query",
+      make = [&](int, std::mt19937_64& rng, LoadRequest& request) -> std::string {
+        request.operation = "Query";
+        request.body =
             fmt::format(R"({{"TableName":"{}","KeyConditionExpression":"pk = :p",)"
                         R"("ExpressionAttributeValues":{{":p":{{"S":"p{}"}}}},"Limit":{}}})",
-                        table, partition(rng()), options.query_limit));
-        return r.ok() ? "" : "Query: " + r.error().ToString();
+                        table, partition(rng()), options.query_limit);
+        return "";
       };
     }
-    report.phases.push_back(RunPhase(phase, options.clients, options.seconds, op));
+    if (!use_events) {
+      report.phases.push_back(
+          RunPhaseOnThreads(phase, options.clients, options.seconds, *ddb, make, check));
+      continue;
+    }
+    HttpLoadOptions load;
+    load.endpoint = ddb->endpoint();
+    load.service = client::kDynamoDbService;
+    load.region = ddb->region();
+    load.credentials = credentials;
+    load.connections = options.clients;
+    load.threads = options.client_threads;
+    load.seconds = options.seconds;
+    DynamoDbPhaseReport phase_report;
+    phase_report.name = phase;
+    auto ran = RunHttpLoad(load, make, check);
+    if (!ran.ok()) {
+      phase_report.errors = 1;
+      phase_report.first_error = ran.status().ToString();
+    } else {
+      phase_report.operations = ran->operations;
+      phase_report.errors = ran->errors;
+      phase_report.seconds = ran->seconds;
+      phase_report.ops_per_s = static_cast<double>(ran->operations) / ran->seconds;
+      phase_report.latency = ran->latency;
+      phase_report.first_error = ran->first_error;
+    }
+    report.phases.push_back(std::move(phase_report));
   }
   if (server_pid > 0) {
     const auto memory = ReadProcessMemory(server_pid);
@@ -398,9 +446,10 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
 std::string FormatDynamoDbReport(const DynamoDbBenchReport& r) {
   const auto& o = r.options;
   std::string out = fmt::format(
-      "eddy bench dynamodb: {}\n  {} clients, {:.0f} s per phase, {} B payload, {} partitions\n"
+      "eddy bench dynamodb: {}\n  {} clients, driver {}, {:.0f} s per phase, {} B payload, {} "
+      "partitions\n"
       "  {:<8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
-      r.endpoint, o.clients, o.seconds, o.item_bytes, o.partitions, "phase", "ops/s", "p50 ms",
+      r.endpoint, o.clients, r.driver, o.seconds, o.item_bytes, o.partitions, "phase", "ops/s", "p50 ms",
       "p99 ms", "p999 ms", "max ms", "errors");
   for (const auto& p : r.phases) {
     out += fmt::format("  {:<8} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8}\n", p.name,
@@ -430,9 +479,9 @@ std::string FormatDynamoDbReportJson(const DynamoDbBenchReport& r) {
         p.latency.p999_ms, p.latency.max_ms, JsonEscape(p.first_error));
   }
   return fmt::format(
-      R"({{"endpoint":"{}","clients":{},"seconds_per_phase":{:.3f},"item_bytes":{},)"
+      R"({{"endpoint":"{}","clients":{},"driver":"{}","seconds_per_phase":{:.3f},"item_bytes":{},)"
       R"("partitions":{},"phases":[{}],"server_rss_bytes":{},"server_peak_rss_bytes":{}}})",
-      JsonEscape(r.endpoint), o.clients, o.seconds, o.item_bytes, o.partitions, phases,
+      JsonEscape(r.endpoint), o.clients, JsonEscape(r.driver), o.seconds, o.item_bytes, o.partitions, phases,
       r.server_rss_bytes, r.server_peak_rss_bytes);
 }
 

@@ -33,7 +33,15 @@ struct DynamoDbBenchOptions {
   std::string server_data_dir = "eddy-data/bench-dynamodb";
   std::string eddy_binary;  // empty: this executable
 
-  int clients = 16;
+  int clients = 16;  // connections, one request in flight each
+  // How the clients are driven:
+  //   events   `client_threads` epoll loops share the connections (bench/http_load.h): the
+  //            generator costs little, so the server's rate is measured (plain HTTP only; a
+  //            TLS endpoint falls back to threads)
+  //   threads  a thread per client making blocking calls with the SDK-like AwsJsonClient
+  //            (retries included), as an application with a thread per request would
+  std::string driver = "events";
+  int client_threads = 1;
   double seconds = 5;       // per phase
   size_t item_bytes = 200;  // payload attribute size
   int partitions = 100;     // distinct partition keys
@@ -55,6 +63,7 @@ struct DynamoDbPhaseReport {
 struct DynamoDbBenchReport {
   DynamoDbBenchOptions options;
   std::string endpoint;
+  std::string driver;  // the driver used ("events" falls back to "threads" for TLS)
   std::vector<DynamoDbPhaseReport> phases;
   uint64_t server_rss_bytes = 0, server_peak_rss_bytes = 0;  // 0: unknown
 

@@ -215,9 +215,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sync", "interval", "none"}));
   bench_dynamodb->add_option("--data-dir", db.server_data_dir, "Data of the server started here")
       ->capture_default_str();
-  bench_dynamodb->add_option("--clients", db.clients, "Client threads, one request in flight each")
+  bench_dynamodb
+      ->add_option("--clients", db.clients, "Clients (connections), one request in flight each")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  bench_dynamodb
+      ->add_option("--driver", db.driver,
+                   "events: epoll loops drive the clients, so the load generator costs little "
+                   "(plain HTTP); threads: a thread per client with the SDK-like blocking client")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"events", "threads"}));
+  bench_dynamodb
+      ->add_option("--client-threads", db.client_threads,
+                   "With --driver events: loop threads sharing the clients")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   bench_dynamodb->add_option("--seconds", db.seconds, "Length of each phase")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

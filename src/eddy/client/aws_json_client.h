@@ -58,6 +58,7 @@ class AwsJsonClient {
 
   const http::Endpoint& endpoint() const { return http_->endpoint(); }
   const std::string& region() const { return region_; }
+  const auth::Credentials& credentials() const { return credentials_; }
   uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
   uint64_t connections_opened() const { return http_->connections_opened(); }
 
