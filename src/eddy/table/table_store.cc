@@ -1056,6 +1056,11 @@ Result<std::unique_ptr<TableStore>> TableStore::Open(const TableStoreOptions& op
   // there" without walking the skiplist.
   db_options.memtable_prefix_bloom_size_ratio = 0.02;
   db_options.memtable_whole_key_filtering = true;
+  // With group commit, item writes are not synced one by one: their log records stay in
+  // RocksDB's buffer until the committer writes and syncs the whole buffer with one FlushWAL
+  // (one write and one fdatasync for the group, none on the threads that wrote). A synced
+  // write (the catalog) still writes and syncs the buffer itself.
+  db_options.manual_wal_flush = options.sync;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
