@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bench/http_load.h"
+#include "bench/null_responder.h"
 #include "bench/server_process.h"
 #include "eddy/client/aws_json_client.h"
 
@@ -268,9 +269,12 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   }
   for (const auto& phase : options.phases) {
     if (phase != "put" && phase != "update" && phase != "get" && phase != "query" &&
-        phase != "limits" && phase != "stream") {
+        phase != "limits" && phase != "stream" && phase != "floor") {
       return Status::InvalidArgument("unknown phase '" + phase +
-                                     "' (put, update, get, query, limits, stream)");
+                                     "' (put, update, get, query, limits, stream, floor)");
+    }
+    if (phase == "floor" && options.driver != "events") {
+      return Status::InvalidArgument("the floor phase needs --driver events");
     }
   }
   std::unique_ptr<ServerProcess> own_server;
@@ -388,8 +392,9 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
         if (answer.find("\"Item\"") != std::string_view::npos) return "";
         return "GetItem: item missing, asked with " + request.body;
       };
-    } else if (phase == "limits") {
-      // No table work at all: the floor of one signed request and answer on this machine.
+    } else if (phase == "limits" || phase == "floor") {
+      // No table work at all: the cost of one signed request and answer through eddy's HTTP
+      // and API layers ("floor": the same request to a responder that does nothing).
       make = [](int, std::mt19937_64&, LoadRequest& request) -> std::string {
         request.operation = "DescribeLimits";
         request.body = "{}";
@@ -412,6 +417,11 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
     }
     HttpLoadOptions load;
     load.endpoint = ddb->endpoint();
+    std::unique_ptr<NullHttpResponder> responder;
+    if (phase == "floor") {
+      EDDY_ASSIGN_OR_RETURN(responder, NullHttpResponder::Start());
+      EDDY_ASSIGN_OR_RETURN(load.endpoint, http::ParseEndpoint(responder->endpoint()));
+    }
     load.service = client::kDynamoDbService;
     load.region = ddb->region();
     load.credentials = credentials;

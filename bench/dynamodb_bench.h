@@ -17,7 +17,10 @@ namespace eddy::bench {
 //   update  UpdateItem ADD of a counter on items the put phase wrote
 //   get     GetItem of items the put phase wrote (a missing item is an error)
 //   query   Query of one partition, `query_limit` items
-//   limits  DescribeLimits: no table work, the floor of one signed round trip
+//   limits  DescribeLimits: no table work, the cost of one signed round trip through eddy
+//   floor   the same requests to a responder in this process that answers `200 {}` and does
+//           nothing else (null_responder.h): the most any server could answer these clients
+//           on this machine (events driver only)
 //   stream  PutItem at `stream_rate` writes/s (0: as fast as the clients go) while one reader
 //           follows the table's DynamoDB stream (GetRecords, shard lineage included); the
 //           latency reported is from a PutItem's send to its record arriving in a GetRecords

@@ -1,11 +1,11 @@
 #include "eddy/auth/sigv4.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <time.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "eddy/base/check.h"
 
@@ -86,30 +86,94 @@ constexpr std::string_view kUnsignedHeaders[] = {"user-agent", "expect", "x-amzn
 }  // namespace
 
 std::string Hex(std::string_view bytes) {
-  static const char* const kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[c >> 4];
+    out[2 * i + 1] = kDigits[c & 15];
   }
   return out;
 }
 
+namespace {
+
+// SHA-256 with the algorithm fetched once and a context kept per thread: OpenSSL 3's one-shot
+// calls (EVP_Digest, HMAC) look the algorithm up and allocate a context on every call, which
+// cost more than hashing a request.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EDDY_CHECK(ctx_ != nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  static Sha256& ForThisThread() {
+    thread_local Sha256 sha;
+    return sha;
+  }
+
+  void Begin() { EDDY_CHECK(EVP_DigestInit_ex2(ctx_, Algorithm(), nullptr) == 1); }
+  void Add(std::string_view data) {
+    EDDY_CHECK(EVP_DigestUpdate(ctx_, data.data(), data.size()) == 1);
+  }
+  void End(unsigned char (&digest)[32]) {
+    unsigned int size = 0;
+    EDDY_CHECK(EVP_DigestFinal_ex(ctx_, digest, &size) == 1 && size == 32);
+  }
+
+ private:
+  static const EVP_MD* Algorithm() {
+    static EVP_MD* const md = [] {
+      EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+      EDDY_CHECK(fetched != nullptr);
+      return fetched;
+    }();
+    return md;
+  }
+
+  EVP_MD_CTX* const ctx_;
+};
+
+}  // namespace
+
 std::string Sha256Hex(std::string_view data) {
+  Sha256& sha = Sha256::ForThisThread();
   unsigned char digest[32];
-  unsigned int size = 0;
-  EDDY_CHECK(EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) == 1);
-  return Hex(std::string_view(reinterpret_cast<const char*>(digest), size));
+  sha.Begin();
+  sha.Add(data);
+  sha.End(digest);
+  return Hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
+  // RFC 2104 over SHA-256 (64-byte blocks): H((K ^ opad) || H((K ^ ipad) || data)).
+  constexpr size_t kBlock = 64;
+  Sha256& sha = Sha256::ForThisThread();
+  unsigned char block_key[kBlock] = {};
+  if (key.size() > kBlock) {
+    unsigned char hashed[32];
+    sha.Begin();
+    sha.Add(key);
+    sha.End(hashed);
+    std::memcpy(block_key, hashed, sizeof hashed);
+  } else {
+    std::memcpy(block_key, key.data(), key.size());
+  }
+  unsigned char pad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = block_key[i] ^ 0x36;
+  unsigned char inner[32];
+  sha.Begin();
+  sha.Add(std::string_view(reinterpret_cast<const char*>(pad), kBlock));
+  sha.Add(data);
+  sha.End(inner);
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = block_key[i] ^ 0x5c;
   unsigned char out[32];
-  unsigned int size = 0;
-  EDDY_CHECK(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                  reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-                  &size) != nullptr);
-  return std::string(reinterpret_cast<const char*>(out), size);
+  sha.Begin();
+  sha.Add(std::string_view(reinterpret_cast<const char*>(pad), kBlock));
+  sha.Add(std::string_view(reinterpret_cast<const char*>(inner), sizeof inner));
+  sha.End(out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
 std::string UriEncode(std::string_view s, bool keep_slash) {

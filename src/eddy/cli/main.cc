@@ -244,8 +244,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000));
   bench_dynamodb
       ->add_option("--phases", db.phases,
-                   "Phases in order: put update get query limits stream (limits: DescribeLimits, "
-                   "no table work: the floor of one signed round trip; stream: writes at "
+                   "Phases in order: put update get query limits stream floor (limits: "
+                   "DescribeLimits, no table work: one signed round trip through eddy; floor: "
+                   "the same to a responder that does nothing, the machine's ceiling for these "
+                   "clients; stream: writes at "
                    "--stream-rate while a reader follows the table's stream, latency = write sent "
                    "to record read)")
       ->delimiter(',')
