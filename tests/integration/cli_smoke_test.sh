@@ -45,4 +45,15 @@ echo "$json" | grep -q '"splits":1,"merges":1' || fail "bench kinesis did not sp
 in=$(echo "$json" | sed -E 's/.*"records_in":([0-9]+).*/\1/')
 [ "$in" -gt 0 ] || fail "bench kinesis acknowledged nothing"
 [ ! -e "$dir/bench-kinesis" ] || fail "bench kinesis left its server's data behind"
+# eddy bench dynamodb: its own server, the event-loop driver, and the floor phase's responder.
+json=$("$eddy" bench dynamodb --seconds 1 --clients 4 --phases put,get,floor \
+  --data-dir "$dir/bench-dynamodb" --json) || fail "bench dynamodb failed: $json"
+echo "$json"
+echo "$json" | grep -q '"driver":"events' || fail "bench dynamodb did not use the events driver"
+[ "$(echo "$json" | grep -o '"errors":0,' | wc -l)" = 3 ] || fail "bench dynamodb had errors"
+for phase in put get floor; do
+  ops=$(echo "$json" | sed -E "s/.*\"phase\":\"$phase\",\"operations\":([0-9]+).*/\1/")
+  [ "$ops" -gt 0 ] || fail "bench dynamodb: no $phase operations"
+done
+[ ! -e "$dir/bench-dynamodb" ] || fail "bench dynamodb left its server's data behind"
 echo "PASS"
