@@ -351,6 +351,29 @@ class TableStore::Impl {
     }
     def.id = next_table_id_;
     def.created_ms = clock_->NowMillis();
+    // A stream's label names its ARN. A table re-created under the name of a deleted one whose
+    // streams are still readable must not take one of their labels (both made in the same
+    // millisecond): its stream starts after the latest of them.
+    if (!def.streams.empty()) {
+      int64_t latest_ms = 0;
+      {
+        std::lock_guard lock(catalog_mu_);
+        for (const auto& [id, deleted] : deleted_) {
+          if (deleted.state->definition.name != def.name) continue;
+          for (const auto& stream : deleted.state->definition.streams) {
+            latest_ms = std::max(latest_ms, stream.created_ms);
+          }
+        }
+      }
+      if (def.streams.front().created_ms <= latest_ms) {
+        std::vector<StreamDefinition> asked = std::move(def.streams);
+        def.streams.clear();
+        for (const auto& stream : asked) {
+          EDDY_RETURN_IF_ERROR(EnableStream(&def, stream.view, latest_ms + 1, 1));
+          if (!stream.enabled) EDDY_RETURN_IF_ERROR(DisableStream(&def, latest_ms + 1, 1));
+        }
+      }
+    }
     rocksdb::WriteBatch batch;
     std::string next;
     PutBigEndian(&next, def.id + 1ULL, 4);

@@ -712,6 +712,30 @@ TEST_F(TableStoreTest, ADeletedTableWithAStreamKeepsItsChangesUntilForgotten) {
   EXPECT_TRUE(store_->ListDeletedTables().empty());
 }
 
+// The stream label names the ARN: deleted and re-created within one millisecond, a table's new
+// stream must not take the label of the deleted table's stream (still listed and readable).
+TEST_F(TableStoreTest, AReCreatedTablesStreamNeverTakesADeletedStreamsLabel) {
+  TableDefinition first = Orders();
+  ASSERT_TRUE(EnableStream(&first, StreamViewType::kNewImage, clock_.NowMillis(), 1).ok());
+  ASSERT_TRUE(store_->CreateTable(first).ok());
+  ASSERT_TRUE(store_->DeleteTable("orders", nullptr).ok());
+  TableDefinition second = Orders();  // the clock has not moved: the same millisecond
+  ASSERT_TRUE(EnableStream(&second, StreamViewType::kKeysOnly, clock_.NowMillis(), 1).ok());
+  ASSERT_EQ(second.streams[0].label, first.streams[0].label);
+  auto created = store_->CreateTable(second);
+  ASSERT_TRUE(created.ok());
+  ASSERT_EQ(created->streams.size(), 1u);
+  EXPECT_GT(created->streams[0].label, first.streams[0].label);
+  EXPECT_EQ(created->streams[0].view, StreamViewType::kKeysOnly);
+  EXPECT_TRUE(created->streams[0].enabled);
+  ASSERT_EQ(created->streams[0].shards.size(), 1u);
+  EXPECT_TRUE(created->streams[0].shards[0].open());
+  EXPECT_EQ(store_->GetTable("orders")->streams[0].label, created->streams[0].label);
+  const auto deleted = store_->ListDeletedTables();
+  ASSERT_EQ(deleted.size(), 1u);
+  EXPECT_EQ(deleted[0].definition.streams[0].label, first.streams[0].label);
+}
+
 // Sequence numbers a stream shard covers may have no record (a write lost with a crash before
 // its sync, or a failed one): after a restart they are never given to new changes.
 TEST_F(TableStoreTest, ARestartNeverGivesOutANumberAStreamShardAlreadyCovers) {
