@@ -118,7 +118,17 @@ void GroupCommitter::Run() {
     const auto sync_start = std::chrono::steady_clock::now();
     const Status synced = SyncOnce();
     sync_time_ = (sync_time_ * 7 + (std::chrono::steady_clock::now() - sync_start)) / 8;
-    for (auto& done : batch) done(synced);
+    for (auto& done : batch) {
+      // One failing answer (out of memory while building it) must not end the thread that
+      // answers every other write.
+      try {
+        done(synced);
+      } catch (const std::exception& e) {
+        spdlog::error("tables: a callback after a sync threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("tables: a callback after a sync threw");
+      }
+    }
     batch.clear();
     lock.lock();
     answering_ = false;

@@ -41,7 +41,8 @@ std::shared_ptr<const rocksdb::Snapshot> NewSharedSnapshot(rocksdb::DB* db);
 // once and ReadSnapshot() is null (read the newest state).
 //
 // Thread-safety: thread-safe. Callbacks run on the committer's thread, or on the caller's when
-// nothing is waiting to be synced; they must not block on the committer (AwaitDurable).
+// nothing is waiting to be synced; they must not block on the committer (AwaitDurable). An
+// exception from a callback on the committer's thread is logged and the others still run.
 class GroupCommitter {
  public:
   GroupCommitter(rocksdb::DB* db, bool enabled);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,7 @@ class GroupCommitTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     rocksdb::Options options;
     options.create_if_missing = true;
+    options.manual_wal_flush = true;  // as the table store opens it
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), &raw).ok());
     db_.reset(raw);
@@ -46,6 +48,18 @@ class GroupCommitTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<rocksdb::DB> db_;
 };
+
+TEST_F(GroupCommitTest, ACallbackThatThrowsDoesNotStopTheCommitter) {
+  GroupCommitter committer(db_.get(), /*enabled=*/true);
+  PutUnsynced("k", "v1");
+  bool later_ran = false;
+  committer.AfterDurable([](const Status&) { throw std::runtime_error("no memory left"); });
+  committer.AfterDurable([&later_ran](const Status&) { later_ran = true; });
+  PutUnsynced("k2", "v2");
+  ASSERT_TRUE(committer.AwaitDurable().ok());
+  EXPECT_TRUE(later_ran);
+  EXPECT_EQ(ValueAt(committer.ReadSnapshot().get(), "k2"), "v2");
+}
 
 TEST_F(GroupCommitTest, AWriteReachesTheReadSnapshotOnlyOnceSynced) {
   GroupCommitter committer(db_.get(), /*enabled=*/true);
