@@ -1,5 +1,6 @@
 #include "bench/bench_util.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,6 +52,14 @@ void FirstError::Set(std::string message) {
 std::string FirstError::Get() {
   std::lock_guard lock(mu_);
   return message_;
+}
+
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 std::string SelfExecutable() {

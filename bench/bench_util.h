@@ -54,6 +54,10 @@ class FirstError {
   std::atomic<bool> set_{false};
 };
 
+// Raises this process's open-file limit to its hard limit (a load generator with many
+// connections, and the floor phase's responder in the same process, need two per client).
+void RaiseOpenFileLimit();
+
 // The path of the running executable (to start `eddy serve` from the same build).
 std::string SelfExecutable();
 

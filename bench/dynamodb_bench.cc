@@ -277,6 +277,7 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
       return Status::InvalidArgument("the floor phase needs --driver events");
     }
   }
+  RaiseOpenFileLimit();
   std::unique_ptr<ServerProcess> own_server;
   std::string endpoint = options.endpoint;
   pid_t server_pid = options.server_pid;
@@ -331,12 +332,17 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   auto key_json = [&](uint64_t id) {
     return fmt::format(R"({{"pk":{{"S":"p{}"}},"sk":{{"N":"{}"}}}})", partition(id), id);
   };
-  // A random item some client has written (nullopt: none yet).
+  // A random item some client has written: from a random client, or the next one that has
+  // written any (nullopt: none has).
   auto random_written = [&](std::mt19937_64& rng) -> std::optional<uint64_t> {
-    const int c = static_cast<int>(rng() % static_cast<uint64_t>(options.clients));
-    const uint64_t count = written[static_cast<size_t>(c)].load(std::memory_order_relaxed);
-    if (count == 0) return std::nullopt;
-    return item_id(c, rng() % count);
+    const auto clients = static_cast<uint64_t>(options.clients);
+    const uint64_t first = rng() % clients;
+    for (uint64_t k = 0; k < clients; ++k) {
+      const uint64_t c = (first + k) % clients;
+      const uint64_t count = written[c].load(std::memory_order_relaxed);
+      if (count > 0) return item_id(static_cast<int>(c), rng() % count);
+    }
+    return std::nullopt;
   };
 
   DynamoDbBenchReport report;
@@ -410,7 +416,8 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
         return "";
       };
     }
-    if (!use_events) {
+    // The floor's responder speaks plain HTTP on 127.0.0.1, whatever the endpoint is.
+    if (!use_events && phase != "floor") {
       report.phases.push_back(
           RunPhaseOnThreads(phase, options.clients, options.seconds, *ddb, make, check));
       continue;

@@ -125,24 +125,32 @@ class Loop {
 
   void Run() {
     std::vector<epoll_event> events(std::max<size_t>(connections_.size(), 1));
-    const auto give_up = deadline_ + std::chrono::duration_cast<SteadyClock::duration>(
-                                         std::chrono::duration<double>(options_.answer_timeout_s));
+    const auto timeout = std::chrono::duration_cast<SteadyClock::duration>(
+        std::chrono::duration<double>(options_.answer_timeout_s));
+    auto next_timeout_check = SteadyClock::now();
     for (;;) {
-      const auto now = SteadyClock::now();
       if (open_ == 0) break;  // every connection has finished (or failed for good)
-      if (now >= give_up) {
+      const auto now = SteadyClock::now();
+      if (now >= next_timeout_check) {
+        // A request unanswered for answer_timeout_s fails; its connection starts afresh.
         for (auto& c : connections_) {
-          if (c.in_flight) {
-            Count(SteadyClock::now(), fmt::format("{}: no answer within {} s of the end",
-                                                  c.request.operation, options_.answer_timeout_s));
+          if (c.fd < 0 || now - c.started < timeout) continue;
+          if (c.connecting) {
+            Fail(fmt::format("connect to {}: no answer within {} s", options_.endpoint.ToString(),
+                             options_.answer_timeout_s));
+            Close(c);
+            c.stopped = true;
+          } else if (c.in_flight) {
+            Lost(c, fmt::format("no answer within {} s", options_.answer_timeout_s));
           }
-          Close(c);
         }
-        break;
+        next_timeout_check = now + std::chrono::milliseconds(100);
+        if (open_ == 0) break;
       }
-      const auto until = now < deadline_ ? deadline_ : give_up;
       const int wait_ms = static_cast<int>(std::clamp<int64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + 1, 1, 100));
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_timeout_check - now).count() +
+              1,
+          1, 100));
       const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
                                  wait_ms);
       if (n < 0) {
@@ -197,6 +205,7 @@ class Loop {
           fmt::format("connect to {}: {}", options_.endpoint.ToString(), why));
     }
     c.connecting = rc != 0;
+    c.started = SteadyClock::now();  // a connect, like a request, has answer_timeout_s
     epoll_event event{};
     event.events = c.connecting ? EPOLLOUT : EPOLLIN;
     event.data.u32 = static_cast<uint32_t>(&c - connections_.data());
@@ -211,9 +220,11 @@ class Loop {
     socklen_t length = sizeof error;
     ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0) {
+      // No request was sent on it: an error, not an operation. The client stops (a server
+      // that refuses connections is not retried in a loop).
       Fail(fmt::format("connect to {}: {}", options_.endpoint.ToString(), std::strerror(error)));
       Close(c);
-      c.stopped = true;  // a server that refuses connections: do not spin on it
+      c.stopped = true;
       return;
     }
     c.connecting = false;
@@ -322,16 +333,32 @@ class Loop {
   }
 
   // Closes the connection and, before the deadline, opens it again (which sends the next
-  // request); a connection that cannot be opened stops.
+  // request); a connection that cannot be opened counts an error and stops.
   void Reopen(Connection& c) {
     Close(c);
-    if (c.stopped || SteadyClock::now() >= deadline_ || !Open(c).ok()) c.stopped = true;
+    if (c.stopped || SteadyClock::now() >= deadline_) {
+      c.stopped = true;
+      return;
+    }
+    if (Status s = Open(c); !s.ok()) {
+      Fail(s.ToString());
+      c.stopped = true;
+    }
   }
 
   void Receive(Connection& c) {
     char buffer[64 << 10];
     const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (n == 0 && c.in_flight && c.parser->got_some()) {
+      // An answer without a length ends where the connection does.
+      beast::error_code ec;
+      c.parser->put_eof(ec);
+      if (!ec && c.parser->is_done() && c.in.empty()) {
+        Answered(c, /*connection_ends=*/true);
+        return;
+      }
+    }
     if (n <= 0) {
       Lost(c, n == 0 ? "closed by the server" : std::strerror(errno));
       return;
@@ -359,6 +386,12 @@ class Loop {
       Lost(c, "bytes after the answer");
       return;
     }
+    Answered(c, /*connection_ends=*/false);
+  }
+
+  // The connection's answer is complete in its parser: checks and counts it, then sends the
+  // next request (on a new connection when this one ends).
+  void Answered(Connection& c, bool connection_ends) {
     const auto now = SteadyClock::now();
     auto& answer = c.parser->get();
     const int status = answer.result_int();
@@ -375,7 +408,7 @@ class Loop {
       response.body = std::move(answer.body());
       error = c.request.operation + ": " + client::ParseErrorResponse(response).ToString();
     }
-    const bool keep_alive = answer.keep_alive();
+    const bool keep_alive = !connection_ends && answer.keep_alive();
     c.in_flight = false;
     Count(now, std::move(error), &c);
     if (!keep_alive) {

@@ -26,9 +26,11 @@ namespace eddy::bench {
 // calls per request, so with client and server on the same few cores the generator, not the
 // server, set the rates measured (docs/BENCHMARKS.md).
 //
-// Errors are counted, not retried: an answer other than 2xx, a connection lost mid-answer, or
-// no answer within `answer_timeout_s` each count one error (the first one's text is kept). A
-// connection the server closes is opened again.
+// Errors are counted, not retried: an answer other than 2xx, a failed check, a connection lost
+// with a request in flight, or no answer within `answer_timeout_s` each count one operation and
+// one error (the first error's text is kept). A connection the server closes is opened again
+// (before the deadline); one that cannot be opened, or whose connect fails or times out,
+// counts an error without an operation and its client stops.
 
 struct LoadRequest {
   std::string operation;  // "GetItem": X-Amz-Target is "<service target prefix>.<operation>"
@@ -43,7 +45,7 @@ struct HttpLoadOptions {
   int connections = 16;
   int threads = 1;  // each loop drives connections/threads of them (at least one each)
   double seconds = 5;
-  double answer_timeout_s = 30;  // after the deadline, how long answers in flight are awaited
+  double answer_timeout_s = 30;  // a request (or connect) unanswered this long fails
 };
 
 // Builds connection `connection`'s next request into `request`. Returns an error message to
@@ -56,16 +58,17 @@ using CheckLoadAnswer = std::function<std::string(int connection, const LoadRequ
                                                   std::string_view answer_body)>;
 
 struct HttpLoadReport {
-  uint64_t operations = 0;  // answers received (errors included)
-  uint64_t errors = 0;
+  uint64_t operations = 0;  // requests answered or failed
+  uint64_t errors = 0;      // failed operations, and failed connects
   double seconds = 0;
   LatencySummary latency;  // send of a request's first byte to its answer's last
   std::string first_error;
 };
 
-// Runs the load until `options.seconds` have passed, then awaits the answers in flight.
-// InvalidArgument for a TLS endpoint or bad counts; Unavailable when no connection can be
-// opened at the start.
+// Runs the load until `options.seconds` have passed, then awaits the answers in flight (each
+// for at most answer_timeout_s). InvalidArgument for a TLS endpoint or bad counts; Unavailable
+// when the endpoint does not resolve or a socket cannot be made at the start. A server that
+// refuses connections yields a report with no operations and an error per client.
 Result<HttpLoadReport> RunHttpLoad(const HttpLoadOptions& options, const MakeLoadRequest& make,
                                    const CheckLoadAnswer& check);
 

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 namespace eddy::bench {
@@ -57,7 +59,13 @@ Result<std::unique_ptr<NullHttpResponder>> NullHttpResponder::Start() {
     return Status::Unavailable("listen on 127.0.0.1: " + why);
   }
   const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-  const int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  const int stop_fd = epoll_fd < 0 ? -1 : ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (epoll_fd < 0 || stop_fd < 0) {
+    const std::string why = std::strerror(errno);
+    if (epoll_fd >= 0) ::close(epoll_fd);
+    ::close(listen_fd);
+    return Status::Unavailable("epoll or eventfd: " + why);
+  }
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.fd = listen_fd;
@@ -106,7 +114,13 @@ void NullHttpResponder::Run() {
       }
       if (fd == listen_fd_) {
         const int connection = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (connection < 0) continue;
+        if (connection < 0) {
+          // Out of descriptors (EMFILE): the listener stays readable; do not spin on it.
+          if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+          continue;
+        }
         const int on = 1;
         ::setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
         epoll_event event{};
@@ -149,11 +163,12 @@ void NullHttpResponder::Run() {
         std::string out;
         out.reserve(kAnswer.size() * answers);
         for (size_t k = 0; k < answers; ++k) out += kAnswer;
+        // Counted before they are sent, so a client that has its answers sees them counted.
+        answered_.fetch_add(answers, std::memory_order_relaxed);
         // Small answers to a client that reads them: the socket buffer takes them whole.
         if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
           bad = true;
         }
-        answered_.fetch_add(answers, std::memory_order_relaxed);
       }
       if (bad) close_connection(fd);
     }

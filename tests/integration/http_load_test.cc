@@ -86,6 +86,29 @@ TEST(HttpLoadTest, AClientThatCannotMakeARequestStops) {
   EXPECT_EQ((*responder)->answered(), 0u);
 }
 
+TEST(HttpLoadTest, AServerThatRefusesConnectionsGivesAnErrorPerClient) {
+  // A port nobody listens on: bound, then closed.
+  std::string endpoint;
+  {
+    auto responder = NullHttpResponder::Start();
+    ASSERT_TRUE(responder.ok());
+    endpoint = (*responder)->endpoint();
+  }
+  auto options = OptionsFor(endpoint);
+  options.seconds = 30;  // every client stops at once: the run does not last this long
+  auto report = RunHttpLoad(options, DescribeLimits(),
+                            [](int, const LoadRequest&, std::string_view) { return std::string(); });
+  if (!report.ok()) {  // refused by connect() itself rather than after it
+    EXPECT_NE(report.status().ToString().find("Connection refused"), std::string::npos);
+    return;
+  }
+  EXPECT_EQ(report->operations, 0u);
+  EXPECT_EQ(report->errors, 4u);
+  EXPECT_NE(report->first_error.find("Connection refused"), std::string::npos)
+      << report->first_error;
+  EXPECT_LT(report->seconds, 10);
+}
+
 TEST(HttpLoadTest, RefusesTlsAndBadCounts) {
   auto options = OptionsFor("https://127.0.0.1:1");
   EXPECT_FALSE(RunHttpLoad(options, DescribeLimits(), {}).ok());

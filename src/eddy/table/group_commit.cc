@@ -28,8 +28,8 @@ GroupCommitter::~GroupCommitter() {
   }
   wake_.notify_one();
   thread_.join();
-  // Writes nobody waited for (a TTL deletion) may still be in RocksDB's log buffer
-  // (manual_wal_flush): write them out before the store closes.
+  // Writes nobody waited for (an index backfill's entries) may still be in RocksDB's log
+  // buffer (manual_wal_flush): write them out before the store closes.
   if (Status s = SyncOnce(); !s.ok()) spdlog::error("tables: at shutdown: {}", s.ToString());
   std::lock_guard lock(snapshot_mu_);
   durable_snapshot_.reset();
@@ -89,11 +89,16 @@ Status GroupCommitter::SyncOnce() {
     syncs_.fetch_add(1, std::memory_order_relaxed);
   }
   {
+    // Two syncs may run at once while stopping (the committer's last, and one on a caller's
+    // thread): the read snapshot only ever moves forward.
     std::lock_guard lock(snapshot_mu_);
-    std::swap(durable_snapshot_, snapshot);
+    if (durable_snapshot_ == nullptr ||
+        sequence >= durable_sequence_.load(std::memory_order_relaxed)) {
+      std::swap(durable_snapshot_, snapshot);
+      durable_sequence_.store(sequence, std::memory_order_release);
+    }
   }
-  durable_sequence_.store(sequence, std::memory_order_release);
-  return Status::Ok();  // the previous snapshot is released here, outside the lock
+  return Status::Ok();  // the snapshot not kept is released here, outside the lock
 }
 
 void GroupCommitter::Run() {

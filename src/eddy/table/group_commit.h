@@ -30,8 +30,9 @@ std::shared_ptr<const rocksdb::Snapshot> NewSharedSnapshot(rocksdb::DB* db);
 // Gathering: when fewer callbacks wait than the last group held, the committer waits up to one
 // sync's recent duration (at most 1 ms) for the rest to arrive. Under load the writers a group
 // answered come back together; without the wait the first of them would get a sync of their
-// own and the group would split into many small ones, each costing an fdatasync's CPU. With a
-// single writer the last group held one, so nothing waits.
+// own and the group would split into many small ones, each costing an fdatasync's CPU. A lone
+// writer's group is its own callbacks (its answer and its bookkeeping), registered
+// microseconds apart, so it waits no longer than that.
 //
 // Reads that must not see a write before it is durable read at ReadSnapshot(): the newest
 // snapshot whose every write is on disk. A write is therefore seen by such a reader no earlier

@@ -1082,7 +1082,9 @@ Result<std::unique_ptr<TableStore>> TableStore::Open(const TableStoreOptions& op
   // With group commit, item writes are not synced one by one: their log records stay in
   // RocksDB's buffer until the committer writes and syncs the whole buffer with one FlushWAL
   // (one write and one fdatasync for the group, none on the threads that wrote). A synced
-  // write (the catalog) still writes and syncs the buffer itself.
+  // write (the catalog) still writes and syncs the buffer itself. This relies on RocksDB's
+  // default write pipeline (no pipelined or unordered writes, one write queue): a write's log
+  // record is in the buffer before its sequence number is visible to a snapshot.
   db_options.manual_wal_flush = options.sync;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
