@@ -36,10 +36,28 @@ std::string ErrorBody(const ApiError& error) {
 std::string NewRequestId() {
   thread_local std::mt19937_64 rng(std::random_device{}() ^
                                    std::hash<std::thread::id>()(std::this_thread::get_id()));
+  // A version-4 UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" (y: 8, 9, a or b), written
+  // directly: this runs once per request.
   const uint64_t a = rng();
   const uint64_t b = rng();
-  return fmt::format("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
-                     a & 0x0fff, 0x8000 | ((b >> 48) & 0x3fff), b & 0xffffffffffffull);
+  const uint64_t high = (a & 0xffffffffffff0fffull) | 0x4000;              // version 4
+  const uint64_t low = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // variant 10
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  size_t at = 0;
+  auto put = [&](uint64_t bits, int digits) {
+    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) id[at++] = kHex[(bits >> shift) & 15];
+  };
+  put(high >> 32, 8);
+  ++at;
+  put(high >> 16, 4);
+  ++at;
+  put(high, 4);
+  ++at;
+  put(low >> 48, 4);
+  ++at;
+  put(low, 12);
+  return id;
 }
 
 std::string RegionFromAuthorization(std::string_view authorization) {
