@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,6 +34,27 @@ struct Address {
   socklen_t length = 0;
 };
 
+// Whether a TCP connection to `address` is accepted within `timeout_ms`.
+bool Accepts(const Address& address, int timeout_ms) {
+  const int fd =
+      ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool accepted =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0;
+  if (!accepted && errno == EINPROGRESS) {
+    pollfd waiting{fd, POLLOUT, 0};
+    int error = 0;
+    socklen_t length = sizeof error;
+    accepted = ::poll(&waiting, 1, timeout_ms) == 1 &&
+               ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
+  }
+  ::close(fd);
+  return accepted;
+}
+
+// The endpoint's first address that accepts a connection ("localhost" may resolve to ::1
+// first while the server listens on 127.0.0.1 only); the first address if none does (its
+// refusals are then counted as errors).
 Result<Address> Resolve(const http::Endpoint& endpoint) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -47,11 +69,18 @@ Result<Address> Resolve(const http::Endpoint& endpoint) {
   if (rc != 0 || found == nullptr) {
     return Status::Unavailable(fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc)));
   }
-  Address address;
-  std::memcpy(&address.storage, found->ai_addr, found->ai_addrlen);
-  address.length = found->ai_addrlen;
+  std::vector<Address> addresses;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    Address address;
+    std::memcpy(&address.storage, a->ai_addr, a->ai_addrlen);
+    address.length = a->ai_addrlen;
+    addresses.push_back(address);
+  }
   ::freeaddrinfo(found);
-  return address;
+  for (const Address& address : addresses) {
+    if (addresses.size() == 1 || Accepts(address, 5000)) return address;
+  }
+  return addresses.front();
 }
 
 // The X-Amz-Date value for now, formatted once per second.

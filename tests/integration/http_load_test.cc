@@ -57,6 +57,18 @@ TEST(HttpLoadTest, EveryAnswerIsCountedAndChecked) {
   EXPECT_GE(report->seconds, 0.3);
 }
 
+TEST(HttpLoadTest, AHostNameIsResolvedToAnAddressThatAccepts) {
+  auto responder = NullHttpResponder::Start();
+  ASSERT_TRUE(responder.ok());
+  std::string endpoint = (*responder)->endpoint();
+  endpoint.replace(endpoint.find("127.0.0.1"), 9, "localhost");
+  auto report = RunHttpLoad(OptionsFor(endpoint), DescribeLimits(),
+                            [](int, const LoadRequest&, std::string_view) { return std::string(); });
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_GT(report->operations, 0u);
+  EXPECT_EQ(report->errors, 0u) << report->first_error;
+}
+
 TEST(HttpLoadTest, ACheckThatFailsCountsAnError) {
   auto responder = NullHttpResponder::Start();
   ASSERT_TRUE(responder.ok());
