@@ -380,10 +380,9 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
         auto id = random_written(rng);
         if (!id) return "update: no items (run the put phase first)";
         request.operation = "UpdateItem";
-        request.body =
-            fmt::format(R"({{"TableName":"{}","Key":{},"UpdateExpression":"ADD n :one",)"
-                        R"("ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}})",
-                        table, key_json(*id));
+        request.body = fmt::format(R"({{"TableName":"{}","Key":{},"UpdateExpression":"ADD n :one",)"
+                                   R"("ExpressionAttributeValues":{{":one":{{"N":"1"}}}}}})",
+                                   table, key_json(*id));
         return "";
       };
     } else if (phase == "get") {
@@ -466,8 +465,8 @@ std::string FormatDynamoDbReport(const DynamoDbBenchReport& r) {
       "eddy bench dynamodb: {}\n  {} clients, driver {}, {:.0f} s per phase, {} B payload, {} "
       "partitions\n"
       "  {:<8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
-      r.endpoint, o.clients, r.driver, o.seconds, o.item_bytes, o.partitions, "phase", "ops/s", "p50 ms",
-      "p99 ms", "p999 ms", "max ms", "errors");
+      r.endpoint, o.clients, r.driver, o.seconds, o.item_bytes, o.partitions, "phase", "ops/s",
+      "p50 ms", "p99 ms", "p999 ms", "max ms", "errors");
   for (const auto& p : r.phases) {
     out += fmt::format("  {:<8} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8}\n", p.name,
                        p.ops_per_s, p.latency.p50_ms, p.latency.p99_ms, p.latency.p999_ms,
@@ -498,8 +497,8 @@ std::string FormatDynamoDbReportJson(const DynamoDbBenchReport& r) {
   return fmt::format(
       R"({{"endpoint":"{}","clients":{},"driver":"{}","seconds_per_phase":{:.3f},"item_bytes":{},)"
       R"("partitions":{},"phases":[{}],"server_rss_bytes":{},"server_peak_rss_bytes":{}}})",
-      JsonEscape(r.endpoint), o.clients, JsonEscape(r.driver), o.seconds, o.item_bytes, o.partitions, phases,
-      r.server_rss_bytes, r.server_peak_rss_bytes);
+      JsonEscape(r.endpoint), o.clients, JsonEscape(r.driver), o.seconds, o.item_bytes,
+      o.partitions, phases, r.server_rss_bytes, r.server_peak_rss_bytes);
 }
 
 }  // namespace eddy::bench

@@ -36,8 +36,7 @@ struct Address {
 
 // Whether a TCP connection to `address` is accepted within `timeout_ms`.
 bool Accepts(const Address& address, int timeout_ms) {
-  const int fd =
-      ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   bool accepted =
       ::connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0;
@@ -64,8 +63,7 @@ Result<Address> Resolve(const http::Endpoint& endpoint) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  const int rc =
-      ::getaddrinfo(host.c_str(), std::to_string(endpoint.port).c_str(), &hints, &found);
+  const int rc = ::getaddrinfo(host.c_str(), std::to_string(endpoint.port).c_str(), &hints, &found);
   if (rc != 0 || found == nullptr) {
     return Status::Unavailable(fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc)));
   }
@@ -180,8 +178,8 @@ class Loop {
           std::chrono::duration_cast<std::chrono::milliseconds>(next_timeout_check - now).count() +
               1,
           1, 100));
-      const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
-                                 wait_ms);
+      const int n =
+          ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
       if (n < 0) {
         if (errno == EINTR) continue;
         Fail(fmt::format("epoll_wait: {}", std::strerror(errno)));
@@ -431,8 +429,7 @@ class Loop {
       http::HttpResponse response;
       response.status = status;
       for (const auto& field : answer) {
-        response.headers.emplace_back(std::string(field.name_string()),
-                                      std::string(field.value()));
+        response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
       }
       response.body = std::move(answer.body());
       error = c.request.operation + ": " + client::ParseErrorResponse(response).ToString();
@@ -478,7 +475,8 @@ Result<HttpLoadReport> RunHttpLoad(const HttpLoadOptions& options, const MakeLoa
   for (int t = 0; t < threads; ++t) {
     loops.push_back(std::make_unique<Loop>(options, address, make, check, deadline));
   }
-  for (int c = 0; c < options.connections; ++c) loops[static_cast<size_t>(c % threads)]->AddConnection(c);
+  for (int c = 0; c < options.connections; ++c)
+    loops[static_cast<size_t>(c % threads)]->AddConnection(c);
   for (auto& loop : loops) EDDY_RETURN_IF_ERROR(loop->Start());
   std::vector<std::thread> running;
   for (auto& loop : loops) running.emplace_back([&loop] { loop->Run(); });

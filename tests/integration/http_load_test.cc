@@ -62,8 +62,9 @@ TEST(HttpLoadTest, AHostNameIsResolvedToAnAddressThatAccepts) {
   ASSERT_TRUE(responder.ok());
   std::string endpoint = (*responder)->endpoint();
   endpoint.replace(endpoint.find("127.0.0.1"), 9, "localhost");
-  auto report = RunHttpLoad(OptionsFor(endpoint), DescribeLimits(),
-                            [](int, const LoadRequest&, std::string_view) { return std::string(); });
+  auto report =
+      RunHttpLoad(OptionsFor(endpoint), DescribeLimits(),
+                  [](int, const LoadRequest&, std::string_view) { return std::string(); });
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_GT(report->operations, 0u);
   EXPECT_EQ(report->errors, 0u) << report->first_error;
@@ -108,8 +109,9 @@ TEST(HttpLoadTest, AServerThatRefusesConnectionsGivesAnErrorPerClient) {
   }
   auto options = OptionsFor(endpoint);
   options.seconds = 30;  // every client stops at once: the run does not last this long
-  auto report = RunHttpLoad(options, DescribeLimits(),
-                            [](int, const LoadRequest&, std::string_view) { return std::string(); });
+  auto report =
+      RunHttpLoad(options, DescribeLimits(),
+                  [](int, const LoadRequest&, std::string_view) { return std::string(); });
   if (!report.ok()) {  // refused by connect() itself rather than after it
     EXPECT_NE(report.status().ToString().find("Connection refused"), std::string::npos);
     return;
@@ -130,8 +132,8 @@ TEST(HttpLoadTest, RefusesTlsAndBadCounts) {
 }
 
 TEST(HttpLoadTest, AnswersFromEddyAreParsedAndAwsErrorsCounted) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("eddy-http-load-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("eddy-http-load-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   server::ServerOptions server_options;
   server_options.port = 0;

@@ -90,8 +90,8 @@ class GroupCommitter {
   std::condition_variable wake_;
   std::vector<std::function<void(Status)>> waiting_ GUARDED_BY(mu_);
   size_t gather_target_ GUARDED_BY(mu_) = 0;  // the last group's size
-  std::chrono::nanoseconds sync_time_{0};  // recent syncs' mean duration (committer thread only)
-  bool answering_ GUARDED_BY(mu_) = false;  // a batch's callbacks are running
+  std::chrono::nanoseconds sync_time_{0};     // recent syncs' mean duration (committer thread only)
+  bool answering_ GUARDED_BY(mu_) = false;    // a batch's callbacks are running
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

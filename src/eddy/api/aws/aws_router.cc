@@ -40,13 +40,14 @@ std::string NewRequestId() {
   // directly: this runs once per request.
   const uint64_t a = rng();
   const uint64_t b = rng();
-  const uint64_t high = (a & 0xffffffffffff0fffull) | 0x4000;              // version 4
+  const uint64_t high = (a & 0xffffffffffff0fffull) | 0x4000;                // version 4
   const uint64_t low = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // variant 10
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id(36, '-');
   size_t at = 0;
   auto put = [&](uint64_t bits, int digits) {
-    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) id[at++] = kHex[(bits >> shift) & 15];
+    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+      id[at++] = kHex[(bits >> shift) & 15];
   };
   put(high >> 32, 8);
   ++at;
