@@ -50,28 +50,24 @@ std::string MetaKey(std::string_view name) {
   return k;
 }
 
-std::string ItemSpacePrefix(uint32_t table_id, uint16_t index_id) {
-  std::string k(1, kItemPrefix);
+// `prefix` · table id (u32 BE): a key of its own (R, S), or the prefix of a table's keys (I, C).
+std::string TableKey(char prefix, uint32_t table_id) {
+  std::string k(1, prefix);
   PutBigEndian(&k, table_id, 4);
+  return k;
+}
+
+std::string ItemSpacePrefix(uint32_t table_id, uint16_t index_id) {
+  std::string k = TableKey(kItemPrefix, table_id);
   PutBigEndian(&k, index_id, 2);
   return k;
 }
 
-std::string DeletedTableKey(uint32_t table_id) {
-  std::string k(1, kDeletedPrefix);
-  PutBigEndian(&k, table_id, 4);
-  return k;
-}
-
-std::string SequenceMarkKey(uint32_t table_id) {
-  std::string k(1, kSequenceMarkPrefix);
-  PutBigEndian(&k, table_id, 4);
-  return k;
-}
+std::string DeletedTableKey(uint32_t table_id) { return TableKey(kDeletedPrefix, table_id); }
+std::string SequenceMarkKey(uint32_t table_id) { return TableKey(kSequenceMarkPrefix, table_id); }
 
 std::string ChangeKey(uint32_t table_id, uint64_t seq) {
-  std::string k(1, kChangePrefix);
-  PutBigEndian(&k, table_id, 4);
+  std::string k = TableKey(kChangePrefix, table_id);
   PutBigEndian(&k, seq, 8);
   return k;
 }
@@ -82,6 +78,13 @@ std::string After(std::string prefix) { return PrefixSuccessor(std::move(prefix)
 
 rocksdb::Slice AsSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 std::string_view AsView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// Adds to `batch` the removal of a table's change records and of its trim mark.
+void DeleteChanges(uint32_t table_id, rocksdb::WriteBatch* batch) {
+  const std::string changes = TableKey(kChangePrefix, table_id);
+  batch->DeleteRange(AsSlice(changes), AsSlice(After(changes)));
+  batch->Delete(SequenceMarkKey(table_id));
+}
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
@@ -287,7 +290,7 @@ class TableStore::Impl {
   Result<std::shared_ptr<TableState>> RestoreTableState(TableDefinition def) const {
     const uint32_t table_id = def.id;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    const std::string prefix = ChangeKey(table_id, 0).substr(0, 5);
+    const std::string prefix = TableKey(kChangePrefix, table_id);
     it->SeekForPrev(AsSlice(ChangeKey(table_id, ~uint64_t{0})));
     uint64_t last = 0;
     if (it->Valid() && it->key().starts_with(AsSlice(prefix)) && it->key().size() == 13) {
@@ -426,7 +429,7 @@ class TableStore::Impl {
     if (EnabledStream(kept)) (void)DisableStream(&kept, now_ms, state->NextSequence());
     rocksdb::WriteBatch batch;
     batch.Delete(MetaKey(name));
-    const std::string items = std::string(1, kItemPrefix) + ChangeKey(state->id, 0).substr(1, 4);
+    const std::string items = TableKey(kItemPrefix, state->id);
     batch.DeleteRange(AsSlice(items), AsSlice(After(items)));
     if (keep_changes) {
       std::string value;
@@ -434,9 +437,7 @@ class TableStore::Impl {
       value += EncodeTableDefinition(kept);
       batch.Put(DeletedTableKey(state->id), value);
     } else {
-      const std::string changes = ChangeKey(state->id, 0).substr(0, 5);
-      batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
-      batch.Delete(SequenceMarkKey(state->id));
+      DeleteChanges(state->id, &batch);
     }
     const Status s = FromRocks(db_->Write(write_options_, &batch), "delete table");
     {
@@ -1022,9 +1023,7 @@ class TableStore::Impl {
       }
       forgotten.state->trimmed_through = forgotten.state->NextSequence();
       rocksdb::WriteBatch batch;
-      const std::string changes = ChangeKey(id, 0).substr(0, 5);
-      batch.DeleteRange(AsSlice(changes), AsSlice(After(changes)));
-      batch.Delete(SequenceMarkKey(id));
+      DeleteChanges(id, &batch);
       batch.Delete(DeletedTableKey(id));
       const Status s = FromRocks(db_->Write(write_options_, &batch), "forget deleted table");
       if (!s.ok()) {
