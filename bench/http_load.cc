@@ -124,9 +124,7 @@ class Loop {
         make_(make),
         check_(check),
         deadline_(deadline),
-        host_header_(options.endpoint.HostHeader()),
-        content_type_(options.service.content_type),
-        target_prefix_(options.service.target_prefix + ".") {}
+        host_header_(options.endpoint.HostHeader()) {}
 
   ~Loop() {
     for (auto& c : connections_) Close(c);
@@ -304,27 +302,18 @@ class Loop {
   }
 
   void Serialize(Connection& c) {
-    auth::SignableRequest signable;
-    signable.headers = {{"Host", host_header_},
-                        {"Content-Type", content_type_},
-                        {"X-Amz-Target", target_prefix_ + c.request.operation}};
-    signable.payload_hash = auth::Sha256Hex(c.request.body);
-    auth::SigningParams params;
-    params.region = options_.region;
-    params.service = options_.service.signing_name;
-    params.amz_date = date_.Now();
-    const std::string authorization = auth::Sign(signable, options_.credentials, params);
+    const auto headers = client::SignedJsonHeaders(
+        options_.service, host_header_, options_.region, options_.credentials, c.request.operation,
+        auth::Sha256Hex(c.request.body), date_.Now(), "eddy-bench/0.1");
     c.out.clear();
     c.out += "POST / HTTP/1.1\r\n";
-    for (const auto& [name, value] : signable.headers) {
+    for (const auto& [name, value] : headers) {
       c.out += name;
       c.out += ": ";
       c.out += value;
       c.out += "\r\n";
     }
-    c.out += "Authorization: ";
-    c.out += authorization;
-    c.out += "\r\nUser-Agent: eddy-bench/0.1\r\nContent-Length: ";
+    c.out += "Content-Length: ";
     c.out += std::to_string(c.request.body.size());
     c.out += "\r\n\r\n";
     c.out += c.request.body;
@@ -449,7 +438,7 @@ class Loop {
   const MakeLoadRequest& make_;
   const CheckLoadAnswer& check_;
   const SteadyClock::time_point deadline_;
-  const std::string host_header_, content_type_, target_prefix_;
+  const std::string host_header_;
   AmzDateClock date_;
   int epoll_fd_ = -1;
   size_t open_ = 0;  // connections with a socket

@@ -90,6 +90,28 @@ AwsJsonClient::AwsJsonClient(ServiceInfo service, std::string region, auth::Cred
       retry_(retry),
       http_(std::move(http)) {}
 
+std::vector<std::pair<std::string, std::string>> SignedJsonHeaders(
+    const ServiceInfo& service, const std::string& host_header, const std::string& region,
+    const auth::Credentials& credentials, std::string_view operation,
+    const std::string& payload_hash, const std::string& amz_date, std::string_view user_agent) {
+  auth::SignableRequest signable;
+  std::string target = service.target_prefix;
+  target += '.';
+  target += operation;
+  signable.headers = {
+      {"Host", host_header}, {"Content-Type", service.content_type}, {"X-Amz-Target", target}};
+  signable.payload_hash = payload_hash;
+  auth::SigningParams params;
+  params.region = region;
+  params.service = service.signing_name;
+  params.amz_date = amz_date;
+  std::string authorization = auth::Sign(signable, credentials, params);
+  std::vector<std::pair<std::string, std::string>> headers = std::move(signable.headers);
+  headers.emplace_back("Authorization", std::move(authorization));
+  headers.emplace_back("User-Agent", std::string(user_agent));
+  return headers;
+}
+
 Outcome<std::string> AwsJsonClient::Call(std::string_view operation, const std::string& json_body) {
   const std::string payload_hash = auth::Sha256Hex(json_body);
   std::optional<Backoff> backoff;
@@ -109,27 +131,15 @@ Outcome<std::string> AwsJsonClient::Call(std::string_view operation, const std::
 Outcome<std::string> AwsJsonClient::CallOnce(std::string_view operation,
                                              const std::string& json_body,
                                              const std::string& payload_hash) {
-  auth::SignableRequest signable;
-  signable.headers = {
-      {"Host", http_->endpoint().HostHeader()},
-      {"Content-Type", service_.content_type},
-      {"X-Amz-Target", service_.target_prefix + "." + std::string(operation)},
-  };
-  signable.payload_hash = payload_hash;
-  auth::SigningParams params;
-  params.region = region_;
-  params.service = service_.signing_name;
-  params.amz_date = auth::AmzDate(std::chrono::duration_cast<std::chrono::seconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
-  const std::string authorization = auth::Sign(signable, credentials_, params);
-
   http::HttpRequest request;
   request.method = "POST";
   request.target = "/";
-  request.headers = std::move(signable.headers);
-  request.headers.emplace_back("Authorization", authorization);
-  request.headers.emplace_back("User-Agent", "eddy-client/0.1");
+  request.headers = SignedJsonHeaders(
+      service_, http_->endpoint().HostHeader(), region_, credentials_, operation, payload_hash,
+      auth::AmzDate(std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count()),
+      "eddy-client/0.1");
   // The body is sent from the caller's string; HttpRequest::body stays empty, so pass a view.
   auto response = http_->Send(request, json_body);
   if (!response.ok()) {

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "eddy/auth/credentials.h"
 #include "eddy/auth/sigv4.h"
@@ -76,6 +78,15 @@ class AwsJsonClient {
   const std::unique_ptr<http::HttpClient> http_;
   std::atomic<uint64_t> retries_{0};
 };
+
+// The headers of one SigV4-signed request to `service`, as AwsJsonClient sends them: Host,
+// Content-Type, X-Amz-Target ("<target prefix>.<operation>"), X-Amz-Date (`amz_date`),
+// X-Amz-Security-Token (session credentials only), Authorization and User-Agent — everything
+// but Content-Length. `payload_hash` is the body's lowercase hex SHA-256.
+std::vector<std::pair<std::string, std::string>> SignedJsonHeaders(
+    const ServiceInfo& service, const std::string& host_header, const std::string& region,
+    const auth::Credentials& credentials, std::string_view operation,
+    const std::string& payload_hash, const std::string& amz_date, std::string_view user_agent);
 
 // Parses an AWS JSON-protocol error answer: `__type` (text after '#' kept), `message` or
 // `Message`; falls back to the x-amzn-ErrorType header and the HTTP status.
