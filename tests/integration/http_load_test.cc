@@ -3,13 +3,12 @@
 #include "bench/http_load.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 
 #include "bench/null_responder.h"
 #include "eddy/server/server.h"
+#include "support/scoped_temp_dir.h"
 
 namespace eddy::bench {
 namespace {
@@ -132,12 +131,10 @@ TEST(HttpLoadTest, RefusesTlsAndBadCounts) {
 }
 
 TEST(HttpLoadTest, AnswersFromEddyAreParsedAndAwsErrorsCounted) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("eddy-http-load-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  const eddy::testing::ScopedTempDir dir("eddy-http-load-");
   server::ServerOptions server_options;
   server_options.port = 0;
-  server_options.data_dir = dir.string();
+  server_options.data_dir = dir.path().string();
   auto server = server::Server::Start(server_options);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   const std::string endpoint = "http://127.0.0.1:" + std::to_string((*server)->port());
@@ -171,7 +168,6 @@ TEST(HttpLoadTest, AnswersFromEddyAreParsedAndAwsErrorsCounted) {
         << report->first_error;
   }
   (*server).reset();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -2,12 +2,11 @@
 #include "eddy/client/kinesis_client.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <set>
 
 #include "eddy/server/server.h"
+#include "support/scoped_temp_dir.h"
 
 namespace eddy::client {
 namespace {
@@ -15,13 +14,9 @@ namespace {
 class KinesisClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy-kinesis-client-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     server::ServerOptions options;
     options.port = 0;
-    options.data_dir = dir_.string();
+    options.data_dir = dir_.path().string();
     auto server = server::Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
@@ -35,10 +30,9 @@ class KinesisClientTest : public ::testing::Test {
   void TearDown() override {
     kinesis_.reset();
     server_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
-  std::filesystem::path dir_;
+  eddy::testing::ScopedTempDir dir_{"eddy-kinesis-client-"};
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<KinesisClient> kinesis_;
 };
@@ -159,8 +153,7 @@ TEST_F(KinesisClientTest, SplitAndMergeShowInListShardsAndChildShards) {
     if (next.empty()) got = std::move(more);
   }
   ASSERT_EQ(got->child_shards.size(), 2u);
-  EXPECT_EQ(got->child_shards[0].parent_shards,
-            std::vector<std::string>{"shardId-000000000000"});
+  EXPECT_EQ(got->child_shards[0].parent_shards, std::vector<std::string>{"shardId-000000000000"});
 
   auto merge = kinesis_->MergeShards("reshard", (*shards)[1].shard_id, (*shards)[2].shard_id);
   ASSERT_TRUE(merge.ok()) << merge.error().ToString();

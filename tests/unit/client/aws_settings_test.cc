@@ -6,19 +6,14 @@
 #include <map>
 
 #include "eddy/auth/credentials.h"
+#include "support/scoped_temp_dir.h"
 
 namespace eddy::auth {
 namespace {
 
 class AwsSettingsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    home_ = std::filesystem::temp_directory_path() /
-            ("eddy-settings-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(home_ / ".aws");
-  }
-  void TearDown() override { std::filesystem::remove_all(home_); }
+  void SetUp() override { std::filesystem::create_directories(home_ / ".aws"); }
 
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(home_ / ".aws" / name) << text;
@@ -34,7 +29,8 @@ class AwsSettingsTest : public ::testing::Test {
     return source;
   }
 
-  std::filesystem::path home_;
+  const eddy::testing::ScopedTempDir home_dir_{"eddy-settings-"};
+  const std::filesystem::path& home_ = home_dir_.path();
   std::map<std::string, std::string> env_;
 };
 
@@ -77,12 +73,10 @@ TEST_F(AwsSettingsTest, FilesGiveTheDefaultProfile) {
 TEST_F(AwsSettingsTest, EnvironmentWinsOverFiles) {
   Write("credentials", "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key=x\n");
   Write("config", "[default]\nregion = eu-west-1\n");
-  env_ = {{"AWS_ACCESS_KEY_ID", "AKIDENV"},
-          {"AWS_SECRET_ACCESS_KEY", "envsecret"},
-          {"AWS_SESSION_TOKEN", "envtoken"},
-          {"AWS_DEFAULT_REGION", "us-west-2"},
-          {"AWS_ENDPOINT_URL", "http://generic:1"},
-          {"AWS_ENDPOINT_URL_KINESIS", "http://kinesis:2"}};
+  env_ = {
+      {"AWS_ACCESS_KEY_ID", "AKIDENV"},         {"AWS_SECRET_ACCESS_KEY", "envsecret"},
+      {"AWS_SESSION_TOKEN", "envtoken"},        {"AWS_DEFAULT_REGION", "us-west-2"},
+      {"AWS_ENDPOINT_URL", "http://generic:1"}, {"AWS_ENDPOINT_URL_KINESIS", "http://kinesis:2"}};
   auto s = ResolveAwsSettings(Source(), "", "KINESIS");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->credentials->access_key_id, "AKIDENV");

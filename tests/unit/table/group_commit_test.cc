@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "support/scoped_temp_dir.h"
 
 namespace eddy::table {
 namespace {
@@ -17,21 +17,14 @@ namespace {
 class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy_group_commit_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     rocksdb::Options options;
     options.create_if_missing = true;
     options.manual_wal_flush = true;  // as the table store opens it
     rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), &raw).ok());
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path().string(), &raw).ok());
     db_.reset(raw);
   }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { db_.reset(); }
 
   void PutUnsynced(const std::string& key, const std::string& value) {
     ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), key, value).ok());
@@ -45,7 +38,7 @@ class GroupCommitTest : public ::testing::Test {
     return s.ok() ? value : "";
   }
 
-  std::filesystem::path dir_;
+  eddy::testing::ScopedTempDir dir_{"eddy-group-commit-test-"};
   std::unique_ptr<rocksdb::DB> db_;
 };
 

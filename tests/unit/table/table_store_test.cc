@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -12,6 +11,7 @@
 #include "eddy/table/change_streams.h"
 #include "eddy/table/table_definition.h"
 #include "eddy/table/table_sweeper.h"
+#include "support/scoped_temp_dir.h"
 
 namespace eddy::table {
 namespace {
@@ -42,28 +42,19 @@ Mutation DeleteMutation() {
 
 class TableStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy_table_store_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Reopen(); }
+  void TearDown() override { store_.reset(); }
   void Reopen() {
     store_.reset();
     TableStoreOptions options;
-    options.dir = dir_.string();
+    options.dir = dir_.path().string();
     options.sync = sync_;  // the crash tests cover durability; keep most unit tests fast
     auto opened = TableStore::Open(options, &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
   }
 
-  std::filesystem::path dir_;
+  eddy::testing::ScopedTempDir dir_{"eddy-table-store-test-"};
   ManualClock clock_;
   bool sync_ = false;
   std::unique_ptr<TableStore> store_;
