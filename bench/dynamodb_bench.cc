@@ -351,10 +351,21 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
   report.driver = use_events ? fmt::format("events ({} loop thread{})", options.client_threads,
                                            options.client_threads == 1 ? "" : "s")
                              : "threads";
+  // Each phase's report, with the server's CPU time per operation when it can be read.
+  auto add_phase = [&](DynamoDbPhaseReport phase_report, double cpu_before) {
+    const double cpu_after = server_pid > 0 ? ReadProcessCpuSeconds(server_pid) : -1;
+    if (cpu_before >= 0 && cpu_after >= cpu_before && phase_report.operations > 0 &&
+        phase_report.name != "floor") {
+      phase_report.server_cpu_us_per_op =
+          (cpu_after - cpu_before) * 1e6 / static_cast<double>(phase_report.operations);
+    }
+    report.phases.push_back(std::move(phase_report));
+  };
   for (const auto& phase : options.phases) {
+    const double cpu_before = server_pid > 0 ? ReadProcessCpuSeconds(server_pid) : -1;
     if (phase == "stream") {
-      report.phases.push_back(
-          RunStreamPhase(options, config, *ddb, table, written, item_id, partition, payload));
+      add_phase(RunStreamPhase(options, config, *ddb, table, written, item_id, partition, payload),
+                cpu_before);
       continue;
     }
     MakeLoadRequest make;
@@ -417,8 +428,8 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
     }
     // The floor's responder speaks plain HTTP on 127.0.0.1, whatever the endpoint is.
     if (!use_events && phase != "floor") {
-      report.phases.push_back(
-          RunPhaseOnThreads(phase, options.clients, options.seconds, *ddb, make, check));
+      add_phase(RunPhaseOnThreads(phase, options.clients, options.seconds, *ddb, make, check),
+                cpu_before);
       continue;
     }
     HttpLoadOptions load;
@@ -448,7 +459,7 @@ Result<DynamoDbBenchReport> RunDynamoDbBench(const DynamoDbBenchOptions& options
       phase_report.latency = ran->latency;
       phase_report.first_error = ran->first_error;
     }
-    report.phases.push_back(std::move(phase_report));
+    add_phase(std::move(phase_report), cpu_before);
   }
   if (server_pid > 0) {
     const auto memory = ReadProcessMemory(server_pid);
@@ -464,13 +475,15 @@ std::string FormatDynamoDbReport(const DynamoDbBenchReport& r) {
   std::string out = fmt::format(
       "eddy bench dynamodb: {}\n  {} clients, driver {}, {:.0f} s per phase, {} B payload, {} "
       "partitions\n"
-      "  {:<8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>8}\n",
+      "  {:<8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>8} {:>13}\n",
       r.endpoint, o.clients, r.driver, o.seconds, o.item_bytes, o.partitions, "phase", "ops/s",
-      "p50 ms", "p99 ms", "p999 ms", "max ms", "errors");
+      "p50 ms", "p99 ms", "p999 ms", "max ms", "errors", "server µs/op");
   for (const auto& p : r.phases) {
-    out += fmt::format("  {:<8} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8}\n", p.name,
-                       p.ops_per_s, p.latency.p50_ms, p.latency.p99_ms, p.latency.p999_ms,
-                       p.latency.max_ms, p.errors);
+    out += fmt::format("  {:<8} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8} {:>13}\n",
+                       p.name, p.ops_per_s, p.latency.p50_ms, p.latency.p99_ms, p.latency.p999_ms,
+                       p.latency.max_ms, p.errors,
+                       p.server_cpu_us_per_op > 0 ? fmt::format("{:.1f}", p.server_cpu_us_per_op)
+                                                  : std::string("-"));
   }
   if (r.server_rss_bytes > 0) {
     out += fmt::format("  server RSS {:.1f} MiB (peak {:.1f} MiB)\n",
@@ -490,9 +503,10 @@ std::string FormatDynamoDbReportJson(const DynamoDbBenchReport& r) {
     if (!phases.empty()) phases += ',';
     phases += fmt::format(
         R"({{"phase":"{}","operations":{},"errors":{},"seconds":{:.3f},"ops_per_s":{:.1f},)"
-        R"("p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"max_ms":{:.3f},"first_error":"{}"}})",
+        R"("p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"max_ms":{:.3f},)"
+        R"("server_cpu_us_per_op":{:.1f},"first_error":"{}"}})",
         p.name, p.operations, p.errors, p.seconds, p.ops_per_s, p.latency.p50_ms, p.latency.p99_ms,
-        p.latency.p999_ms, p.latency.max_ms, JsonEscape(p.first_error));
+        p.latency.p999_ms, p.latency.max_ms, p.server_cpu_us_per_op, JsonEscape(p.first_error));
   }
   return fmt::format(
       R"({{"endpoint":"{}","clients":{},"driver":"{}","seconds_per_phase":{:.3f},"item_bytes":{},)"

@@ -60,6 +60,11 @@ struct DynamoDbPhaseReport {
   double seconds = 0;
   double ops_per_s = 0;
   LatencySummary latency;
+  // The server's CPU time (user + system, all threads) per operation during the phase, in
+  // microseconds; 0 when unknown (no server pid, or the floor phase, which eddy does not
+  // serve). With the load generator on the same cores, ops/s says how fast both together go;
+  // this says what one operation costs the server, whatever else runs on the machine.
+  double server_cpu_us_per_op = 0;
   std::string first_error;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace eddy::bench {
@@ -53,8 +54,9 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   EDDY_ASSIGN_OR_RETURN(const uint16_t port, FreeLoopbackPort());
   std::error_code ec;
   std::filesystem::remove_all(data_dir, ec);
-  std::vector<std::string> args = {eddy_binary, "serve",      "--host", "127.0.0.1",
-                                   "--port",    std::to_string(port), "--data-dir", data_dir};
+  std::vector<std::string> args = {eddy_binary,  "serve",  "--host",
+                                   "127.0.0.1",  "--port", std::to_string(port),
+                                   "--data-dir", data_dir};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -113,6 +115,24 @@ ProcessMemory ReadProcessMemory(pid_t pid) {
     if (line.rfind("VmHWM:", 0) == 0) memory.peak_rss_bytes = kib(line);
   }
   return memory;
+}
+
+double ReadProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return -1;
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+  const size_t after_name = stat.rfind(')');
+  if (after_name == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(after_name + 1));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // Fields 3 (state) to 13, then utime (14) and stime (15).
+  for (int i = 3; i <= 13; ++i) fields >> field;
+  if (!(fields >> utime >> stime)) return -1;
+  const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+  if (ticks_per_second <= 0) return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(ticks_per_second);
 }
 
 }  // namespace eddy::bench

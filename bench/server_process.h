@@ -43,4 +43,8 @@ struct ProcessMemory {
 };
 ProcessMemory ReadProcessMemory(pid_t pid);
 
+// CPU time a process has used so far, user plus system, over all its threads, from
+// /proc/<pid>/stat (clock-tick resolution, 10 ms on Linux); -1 when unknown.
+double ReadProcessCpuSeconds(pid_t pid);
+
 }  // namespace eddy::bench
