@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -29,6 +30,93 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
+
+// Parses one request straight into an HttpRequest: Beast's message parser (the request line,
+// fields, Content-Length and chunked bodies, and the header and body limits), without its
+// field container, which allocated a node per header only for OnRead to copy them all out.
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  explicit RequestParser(size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {
+    request_.headers.reserve(16);
+  }
+
+  // REQUIRES: is_done().
+  HttpRequest Take() { return std::move(request_); }
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
+                       int /*version*/, beast::error_code&) override {
+    request_.method.assign(method.data(), method.size());
+    request_.target.assign(target.data(), target.size());
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
+    ec = bhttp::error::bad_version;  // never called for a request parser
+  }
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    request_.headers.emplace_back(std::string(name.data(), name.size()),
+                                  std::string(value.data(), value.size()));
+  }
+  void on_header_impl(beast::error_code&) override {}
+  // The body gets its full size plus HttpRequest::kBodySpareCapacity at once, so it is neither
+  // grown piecemeal nor copied again by a parser that needs padding. (A declared length over
+  // the limit never gets here: the parser refuses it first.)
+  void on_body_init_impl(const boost::optional<uint64_t>& content_length,
+                         beast::error_code&) override {
+    if (content_length && *content_length <= max_body_bytes_) {
+      request_.body.reserve(static_cast<size_t>(*content_length) + HttpRequest::kBodySpareCapacity);
+    }
+  }
+  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(uint64_t, beast::string_view, beast::error_code&) override {}
+  size_t on_chunk_body_impl(uint64_t, beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  const size_t max_body_bytes_;
+  HttpRequest request_;
+};
+
+// Appends an HTTP/1.1 response head for `response` with a body of `body_size` bytes to `out`.
+// Content-Length is computed (a handler's own Content-Length, Transfer-Encoding or Connection
+// is dropped), and `Connection: close` added when the connection ends after it. A CR or LF in
+// a handler's header becomes a space, so no header can be split into two.
+void AppendResponseHead(const HttpResponse& response, size_t body_size, bool keep_alive,
+                        std::string* out) {
+  auto append_clean = [out](std::string_view text) {
+    for (char c : text) out->push_back(c == '\r' || c == '\n' ? ' ' : c);
+  };
+  const unsigned status = static_cast<unsigned>(response.status);
+  out->append("HTTP/1.1 ");
+  out->append(std::to_string(status));
+  out->push_back(' ');
+  const auto reason = bhttp::obsolete_reason(bhttp::int_to_status(status));
+  out->append(reason.data(), reason.size());
+  out->append("\r\n");
+  for (const auto& [name, value] : response.headers) {
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(name, "Connection")) {
+      continue;
+    }
+    append_clean(name);
+    out->append(": ");
+    append_clean(value);
+    out->append("\r\n");
+  }
+  // No body, and no length, for 1xx, 204 and 304 (RFC 9110 8.6).
+  if (status >= 200 && status != 204 && status != 304) {
+    out->append("Content-Length: ");
+    out->append(std::to_string(body_size));
+    out->append("\r\n");
+  }
+  if (!keep_alive) out->append("Connection: close\r\n");
+  out->append("\r\n");
+}
 
 }  // namespace
 
@@ -107,22 +195,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void Read() {
-    parser_.emplace();
+    parser_.emplace(server_->options_.max_body_bytes);
     parser_->body_limit(server_->options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
     ArmTimer(server_->options_.idle_timeout_seconds);
-    bhttp::async_read_header(socket_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
-  }
-
-  // The header is in: give the body its full size plus HttpRequest::kBodySpareCapacity at once,
-  // so it is neither grown piecemeal nor copied again by a parser that needs padding.
-  void OnHeader(beast::error_code ec, size_t bytes) {
-    if (ec) return OnRead(ec, bytes);
-    const auto length = parser_->content_length();
-    if (length && *length <= server_->options_.max_body_bytes) {
-      parser_->get().body().reserve(static_cast<size_t>(*length) + HttpRequest::kBodySpareCapacity);
-    }
     bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -143,16 +219,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (parse_error) return Reject(400, "Malformed HTTP request");
       return Close();  // timeout, reset, ...
     }
-    auto req = parser_->release();
-    keep_alive_ = req.keep_alive();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    request.headers.reserve(16);
-    for (const auto& field : req) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(req.body());
+    keep_alive_ = parser_->keep_alive();
+    HttpRequest request = parser_->Take();
     request.remote_address = remote_;
     server_->BeginRequest();
     auto self = shared_from_this();
@@ -189,17 +257,18 @@ class Session : public std::enable_shared_from_this<Session> {
                             beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
   }
 
+  // The head is written here rather than by Beast's serializer: for the few headers an answer
+  // has, building it into one reused string costs a fraction of filling a field container and
+  // walking its buffer sequence. Head and body go out in one gathering write.
   void Write(HttpResponse response) {
-    response_ = {};
-    response_.version(11);
-    response_.result(static_cast<unsigned>(response.status));
-    for (auto& [name, value] : response.headers) response_.set(name, value);
-    response_.body() = std::move(response.body);
-    response_.keep_alive(keep_alive_);
-    response_.prepare_payload();
+    response_body_ = std::move(response.body);
+    response_head_.clear();
+    AppendResponseHead(response, response_body_.size(), keep_alive_, &response_head_);
     ArmTimer(server_->options_.idle_timeout_seconds);
-    bhttp::async_write(socket_, response_,
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    const std::array<net::const_buffer, 2> buffers = {net::buffer(response_head_),
+                                                      net::buffer(response_body_)};
+    net::async_write(socket_, buffers,
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t /*bytes*/) {
@@ -243,8 +312,9 @@ class Session : public std::enable_shared_from_this<Session> {
   net::steady_timer timer_;
   HttpServer::Impl* const server_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> response_;
+  std::optional<RequestParser> parser_;
+  std::string response_head_;  // reused: its capacity stays from one answer to the next
+  std::string response_body_;
   static constexpr size_t kMaxDrainBytes = 64 << 20;
 
   std::string remote_;

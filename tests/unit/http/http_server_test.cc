@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace eddy::http {
 namespace {
@@ -36,9 +37,10 @@ class RawClient {
       done += static_cast<size_t>(n);
     }
   }
-  // Reads one response (headers + Content-Length body); empty when the server closed.
+  // Reads one response (headers + Content-Length body); empty when the server closed. Bytes
+  // past it (the next pipelined response) are kept for the next call.
   std::string ReadResponse() {
-    std::string data;
+    std::string& data = pending_;
     char buf[4096];
     for (;;) {
       const size_t header_end = data.find("\r\n\r\n");
@@ -46,10 +48,14 @@ class RawClient {
         size_t length = 0;
         const size_t cl = data.find("Content-Length: ");
         if (cl != std::string::npos && cl < header_end) length = std::stoul(data.substr(cl + 16));
-        if (data.size() >= header_end + 4 + length) return data.substr(0, header_end + 4 + length);
+        if (data.size() >= header_end + 4 + length) {
+          std::string response = data.substr(0, header_end + 4 + length);
+          data.erase(0, response.size());
+          return response;
+        }
       }
       ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) return data;
+      if (n <= 0) return std::exchange(data, std::string());
       data.append(buf, static_cast<size_t>(n));
     }
   }
@@ -57,6 +63,7 @@ class RawClient {
  private:
   int fd_ = -1;
   bool connected_ = false;
+  std::string pending_;
 };
 
 std::string Post(const std::string& body, const std::string& extra_headers = "") {
@@ -74,6 +81,16 @@ class HttpServerTest : public ::testing::Test {
           HttpResponse resp;
           resp.body = req.method + " " + req.target + " " + std::string(req.Header("x-echo")) +
                       " " + std::to_string(req.body.size());
+          if (req.Header("x-body") == "1") resp.body = req.body;
+          if (!req.Header("x-status").empty()) {
+            resp.status = std::stoi(std::string(req.Header("x-status")));
+          }
+          if (!req.Header("x-answer-header").empty()) {
+            // A handler's header, a value with a line break in it, and a length of its own.
+            resp.headers = {{"x-answer", std::string(req.Header("x-answer-header"))},
+                            {"x-broken", "a\r\nInjected: yes"},
+                            {"Content-Length", "999"}};
+          }
           if (req.Header("x-later") == "1") {
             // Answer from another thread, later, as durable appends do.
             std::thread([resp, respond]() mutable {
@@ -149,6 +166,81 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreRefused) {
   RawClient c(server_->port());  // accepted by the kernel, closed by the server
   c.Send(Post("3"));
   EXPECT_EQ(c.ReadResponse(), "");
+}
+
+TEST_F(HttpServerTest, AChunkedBodyReachesTheHandlerWhole) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(
+      "POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nx-body: 1\r\n\r\n"
+      "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n");
+  const std::string resp = c.ReadResponse();
+  EXPECT_NE(resp.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("Content-Length: 12\r\n"), std::string::npos) << resp;
+  EXPECT_EQ(resp.substr(resp.size() - 12), "hello, world") << resp;
+}
+
+TEST_F(HttpServerTest, AChunkedBodyOverTheLimitGets413) {
+  HttpServerOptions options;
+  options.max_body_bytes = 10;
+  Start(options);
+  RawClient c(server_->port());
+  c.Send(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+  EXPECT_NE(c.ReadResponse().find("HTTP/1.1 413"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ConnectionCloseIsAnsweredAndTheConnectionEnds) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(Post("x", "Connection: close\r\n"));
+  const std::string resp = c.ReadResponse();
+  EXPECT_NE(resp.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("Connection: close\r\n"), std::string::npos) << resp;
+  EXPECT_EQ(c.ReadResponse(), "");  // closed by the server
+}
+
+TEST_F(HttpServerTest, AKeepAliveAnswerSaysNothingOfTheConnection) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(Post("x"));
+  const std::string resp = c.ReadResponse();
+  EXPECT_NE(resp.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << resp;
+  EXPECT_EQ(resp.find("Connection:"), std::string::npos) << resp;
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(Post("a", "x-echo: first\r\n") + Post("bb", "x-echo: second\r\n"));
+  const std::string first = c.ReadResponse();
+  EXPECT_NE(first.find("POST / first 1"), std::string::npos) << first;
+  const std::string second = c.ReadResponse();
+  EXPECT_NE(second.find("POST / second 2"), std::string::npos) << second;
+}
+
+TEST_F(HttpServerTest, AnswerHeadersAreWrittenOnceEachAndCannotBeSplit) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(Post("abc", "x-answer-header: value-1\r\nx-status: 404\r\n"));
+  const std::string resp = c.ReadResponse();
+  EXPECT_EQ(resp.rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u) << resp;
+  EXPECT_NE(resp.find("\r\nx-answer: value-1\r\n"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("\r\nx-broken: a  Injected: yes\r\n"), std::string::npos) << resp;
+  EXPECT_EQ(resp.find("\r\nInjected:"), std::string::npos) << resp;
+  // The length is the body's, not the handler's.
+  EXPECT_EQ(resp.find("999"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("Content-Length: 9\r\n"), std::string::npos) << resp;
+}
+
+TEST_F(HttpServerTest, OversizedHeadersGet431) {
+  HttpServerOptions options;
+  options.max_header_bytes = 1024;
+  Start(options);
+  RawClient c(server_->port());
+  c.Send(Post("x", "x-big: " + std::string(4000, 'h') + "\r\n"));
+  EXPECT_NE(c.ReadResponse().find("HTTP/1.1 431"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, StopIsIdempotentAndPortIsReal) {
