@@ -70,14 +70,16 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
   // changed nothing, once what it read is (TableStore::AfterDurable). No thread waits for the
   // disk meanwhile: the store's commit thread answers every write one sync covered.
   if (AnswersAfterDurable(context.operation)) {
-    reply = [tables = tables_, reply = std::move(reply)](ApiResult result) {
-      tables->AfterDurable([reply, result = std::move(result)](Status synced) mutable {
-        if (!synced.ok()) {
-          reply(ApiError::InternalFailure("The write may not be durable: " + synced.message()));
-          return;
-        }
-        reply(std::move(result));
-      });
+    // Called once: the answer moves on into the committer's callback rather than being copied.
+    reply = [tables = tables_, reply = std::move(reply)](ApiResult result) mutable {
+      tables->AfterDurable(
+          [reply = std::move(reply), result = std::move(result)](Status synced) mutable {
+            if (!synced.ok()) {
+              reply(ApiError::InternalFailure("The write may not be durable: " + synced.message()));
+              return;
+            }
+            reply(std::move(result));
+          });
     };
   }
   // Small reads and single-item writes run where the request arrived: a hand-off to another
