@@ -242,6 +242,7 @@ class TableStore::Impl {
       const std::string name = def.name;
       EDDY_ASSIGN_OR_RETURN(auto state, RestoreTableState(std::move(def)));
       tables_.emplace(name, std::move(state));
+      catalog_version_.fetch_add(1, std::memory_order_release);
     }
     EDDY_RETURN_IF_ERROR(FromRocks(it->status(), "read the table catalog"));
     const std::string deleted(1, kDeletedPrefix);
@@ -386,6 +387,7 @@ class TableStore::Impl {
     ++next_table_id_;
     std::lock_guard lock(catalog_mu_);
     tables_.emplace(def.name, std::make_shared<TableState>(def, 1));
+    catalog_version_.fetch_add(1, std::memory_order_release);
     return def;
   }
 
@@ -396,11 +398,14 @@ class TableStore::Impl {
     return it->second->definition;
   }
 
-  std::vector<TableDefinition> ListTables() const {
+  std::vector<TableDefinition> ListTables(
+      const std::function<bool(const TableDefinition&)>& keep) const {
     std::lock_guard lock(catalog_mu_);
     std::vector<TableDefinition> out;
-    out.reserve(tables_.size());
-    for (const auto& [name, state] : tables_) out.push_back(state->definition);
+    if (!keep) out.reserve(tables_.size());
+    for (const auto& [name, state] : tables_) {
+      if (!keep || keep(state->definition)) out.push_back(state->definition);
+    }
     return out;
   }
 
@@ -418,6 +423,7 @@ class TableStore::Impl {
       state = it->second;
       was = state->definition;
       tables_.erase(it);
+      catalog_version_.fetch_add(1, std::memory_order_release);
       // A table with streams keeps its change records, and its streams (disabled, every shard
       // closed), for the streams' readers until the retention ends, as DynamoDB does. Readers
       // find it among the deleted tables from now on, never in neither place.
@@ -448,6 +454,7 @@ class TableStore::Impl {
         deleted_.erase(state->id);
         state->Undelete();
         tables_.emplace(std::string(name), std::move(state));
+        catalog_version_.fetch_add(1, std::memory_order_release);
         return s;
       }
       if (keep_changes) state->definition = std::move(kept);
@@ -562,7 +569,10 @@ class TableStore::Impl {
     std::lock_guard lock(catalog_mu_);
     state.definition = def;
     state.indexes = std::move(indexes);
+    catalog_version_.fetch_add(1, std::memory_order_release);
   }
+
+  uint64_t CatalogVersion() const { return catalog_version_.load(std::memory_order_acquire); }
 
   // --- backfill ---
 
@@ -1054,6 +1064,8 @@ class TableStore::Impl {
   std::mutex ddl_mu_;           // serializes CreateTable, DeleteTable, UpdateTable, *Index
   uint32_t next_table_id_ = 1;  // guarded by ddl_mu_ (after Recover)
   mutable std::mutex catalog_mu_;
+  // Moves on (under catalog_mu_) whenever tables_ or a live table's definition changes.
+  std::atomic<uint64_t> catalog_version_{0};
   std::map<std::string, std::shared_ptr<TableState>, std::less<>> tables_ GUARDED_BY(catalog_mu_);
   // Deleted tables whose change records are kept for their streams, by table id.
   struct DeletedTableState {
@@ -1103,7 +1115,14 @@ Result<TableDefinition> TableStore::CreateTable(TableDefinition table) {
 Result<TableDefinition> TableStore::GetTable(std::string_view name) const {
   return impl_->GetTable(name);
 }
-std::vector<TableDefinition> TableStore::ListTables() const { return impl_->ListTables(); }
+std::vector<TableDefinition> TableStore::ListTables() const { return impl_->ListTables(nullptr); }
+
+std::vector<TableDefinition> TableStore::ListTables(
+    const std::function<bool(const TableDefinition&)>& keep) const {
+  return impl_->ListTables(keep);
+}
+
+uint64_t TableStore::CatalogVersion() const { return impl_->CatalogVersion(); }
 Result<TableDefinition> TableStore::DeleteTable(
     std::string_view name, const std::function<Status(const TableDefinition&)>& check) {
   return impl_->DeleteTable(name, check);

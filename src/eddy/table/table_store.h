@@ -87,6 +87,15 @@ class TableStore {
   Result<TableDefinition> GetTable(std::string_view name) const;
   // Sorted by name.
   std::vector<TableDefinition> ListTables() const;
+  // The tables `keep` accepts, sorted by name. Only those are copied: a background task that
+  // looks for the few tables it serves (e.g. those with a Kinesis destination) many times a
+  // second costs next to nothing however many tables there are. `keep` runs under the
+  // catalog's lock and must not call the store.
+  std::vector<TableDefinition> ListTables(
+      const std::function<bool(const TableDefinition&)>& keep) const;
+  // A number that changes whenever a table is created or deleted or its definition changes:
+  // read it before ListTables, and while it stays the same the list is still current.
+  uint64_t CatalogVersion() const;
   // Removes the table and its items. Writes in flight finish first; later ones see NotFound.
   // A table with streams keeps its change records, and its streams disabled with every shard
   // closed, as a deleted table (ListDeletedTables) until ForgetDeletedTables; one without

@@ -140,6 +140,49 @@ TEST_F(TableStoreTest, CatalogCreateListGetDelete) {
   EXPECT_EQ(again->id, 3u);
 }
 
+TEST_F(TableStoreTest, ListTablesWithAFilterCopiesOnlyTheTablesItKeeps) {
+  for (const char* name : {"c-table", "a-table", "b-table"}) {
+    TableDefinition t = Orders();
+    t.name = name;
+    t.ttl_enabled = std::string(name) != "b-table";
+    ASSERT_TRUE(store_->CreateTable(t).ok());
+  }
+  auto with_ttl = store_->ListTables([](const TableDefinition& t) { return t.ttl_enabled; });
+  ASSERT_EQ(with_ttl.size(), 2u);
+  EXPECT_EQ(with_ttl[0].name, "a-table");
+  EXPECT_EQ(with_ttl[1].name, "c-table");
+  EXPECT_TRUE(store_->ListTables([](const TableDefinition&) { return false; }).empty());
+  EXPECT_EQ(store_->ListTables(nullptr).size(), 3u);
+}
+
+TEST_F(TableStoreTest, TheCatalogVersionMovesWithTheCatalogOnly) {
+  uint64_t version = store_->CatalogVersion();
+  auto moved = [&] {
+    const uint64_t now = store_->CatalogVersion();
+    const bool changed = now != version;
+    version = now;
+    return changed;
+  };
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  EXPECT_TRUE(moved());
+  const Item key{{"pk", S("a")}, {"sk", N("1")}};
+  Item item = key;
+  item["total"] = N("5");
+  ASSERT_TRUE(store_->Write("orders", key, PutMutation(item)).ok());
+  EXPECT_FALSE(moved());  // an item write is not a catalog change
+  ASSERT_TRUE(store_
+                  ->UpdateTable("orders",
+                                [](TableDefinition* t) {
+                                  t->deletion_protection = true;
+                                  return Status::Ok();
+                                })
+                  .ok());
+  EXPECT_TRUE(moved());
+  EXPECT_FALSE(moved());
+  ASSERT_TRUE(store_->DeleteTable("orders").ok());
+  EXPECT_TRUE(moved());
+}
+
 TEST_F(TableStoreTest, UpdateTableKeepsIdentity) {
   ASSERT_TRUE(store_->CreateTable(Orders()).ok());
   auto updated = store_->UpdateTable("orders", [](TableDefinition* t) {

@@ -152,7 +152,17 @@ bool KinesisForwarder::stopping() {
 
 uint64_t KinesisForwarder::ForwardOnce() {
   uint64_t total = 0;
-  for (const auto& table : tables_->ListTables()) {
+  // This runs every interval_ms: the tables are listed again only when the catalog changed,
+  // and then only those with an enabled destination are copied.
+  const uint64_t version = tables_->CatalogVersion();
+  if (version != watched_version_) {
+    watched_ = tables_->ListTables([](const table::TableDefinition& table) {
+      return std::any_of(table.kinesis_destinations.begin(), table.kinesis_destinations.end(),
+                         [](const table::KinesisDestination& d) { return d.enabled; });
+    });
+    watched_version_ = version;
+  }
+  for (const auto& table : watched_) {
     for (const auto& destination : table.kinesis_destinations) {
       if (!destination.enabled) continue;
       Progress& progress = progress_[{table.id, destination.stream_arn}];

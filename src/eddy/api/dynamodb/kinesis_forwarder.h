@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "eddy/base/clock.h"
 #include "eddy/base/result.h"
@@ -83,6 +85,10 @@ class KinesisForwarder {
   const KinesisForwarderOptions options_;
   // By (table id, stream ARN). Touched by the forwarding thread only.
   std::map<std::pair<uint32_t, std::string>, Progress> progress_;
+  // The tables with an enabled destination as of catalog version `watched_version_` (listed
+  // again only when the catalog changes). Touched by the forwarding thread only.
+  std::vector<table::TableDefinition> watched_;
+  std::optional<uint64_t> watched_version_;
 
   std::mutex mu_;
   std::condition_variable wake_;
