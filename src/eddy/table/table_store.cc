@@ -216,7 +216,7 @@ class TableStore::Impl {
     stopping_ = true;
     {
       std::lock_guard lock(backfill_mu_);
-      for (auto& t : backfills_) t.join();
+      for (auto& b : backfills_) b.thread.join();
     }
     // Answer every write still waiting while the rest of the store is alive.
     (void)committer_.AwaitDurable();
@@ -578,8 +578,25 @@ class TableStore::Impl {
 
   void StartBackfill(std::shared_ptr<TableState> state, uint16_t index_id) {
     std::lock_guard lock(backfill_mu_);
-    backfills_.emplace_back(
-        [this, state = std::move(state), index_id] { Backfill(state, index_id); });
+    // The backfills that ended are joined here, so a server that adds indexes for months does
+    // not keep a thread (and its stack) for each.
+    std::erase_if(backfills_, [](BackfillThread& b) {
+      if (!b.ended->load(std::memory_order_acquire)) return false;
+      b.thread.join();
+      return true;
+    });
+    BackfillThread b;
+    b.ended = std::make_shared<std::atomic<bool>>(false);
+    b.thread = std::thread([this, state = std::move(state), index_id, ended = b.ended] {
+      Backfill(state, index_id);
+      ended->store(true, std::memory_order_release);
+    });
+    backfills_.push_back(std::move(b));
+  }
+
+  size_t BackfillThreads() {
+    std::lock_guard lock(backfill_mu_);
+    return backfills_.size();
   }
 
   // Indexes every item of the table, each under its item lock (so a concurrent write of the
@@ -1059,7 +1076,11 @@ class TableStore::Impl {
 
   std::atomic<bool> stopping_{false};
   std::mutex backfill_mu_;
-  std::vector<std::thread> backfills_ GUARDED_BY(backfill_mu_);
+  struct BackfillThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> ended;  // set by the thread as its last act
+  };
+  std::vector<BackfillThread> backfills_ GUARDED_BY(backfill_mu_);
 
   std::mutex ddl_mu_;           // serializes CreateTable, DeleteTable, UpdateTable, *Index
   uint32_t next_table_id_ = 1;  // guarded by ddl_mu_ (after Recover)
@@ -1123,6 +1144,8 @@ std::vector<TableDefinition> TableStore::ListTables(
 }
 
 uint64_t TableStore::CatalogVersion() const { return impl_->CatalogVersion(); }
+
+size_t TableStore::BackfillThreads() const { return impl_->BackfillThreads(); }
 Result<TableDefinition> TableStore::DeleteTable(
     std::string_view name, const std::function<Status(const TableDefinition&)>& check) {
   return impl_->DeleteTable(name, check);

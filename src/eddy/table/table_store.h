@@ -119,6 +119,9 @@ class TableStore {
   // index's attribute definitions).
   Result<TableDefinition> AddIndex(std::string_view table, IndexDefinition index,
                                    const std::function<Status(TableDefinition*)>& edit = nullptr);
+  // Threads the store holds for index backfills: running ones, and ended ones not yet joined
+  // (each start joins those that ended). For tests and metrics.
+  size_t BackfillThreads() const;
   // Removes an index and its entries (stopping its backfill). NotFound if there is none.
   Result<TableDefinition> DeleteIndex(std::string_view table, std::string_view index);
 

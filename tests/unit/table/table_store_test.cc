@@ -399,6 +399,24 @@ TEST_F(TableStoreTest, IndexesFollowEveryWriteSparselyWithTheirProjection) {
   EXPECT_EQ(IndexEntries(store_.get(), "by-status", "open"), (std::vector<std::string>{"f/2/7"}));
 }
 
+TEST_F(TableStoreTest, EndedBackfillsDoNotKeepTheirThreads) {
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  Item item{{"pk", S("a")}, {"sk", N("1")}, {"status", S("open")}, {"total", N("1")}};
+  ASSERT_TRUE(store_->Write("orders", item, PutMutation(item)).ok());
+  for (int round = 0; round < 10; ++round) {
+    ASSERT_TRUE(store_->AddIndex("orders", ByStatus()).ok());
+    for (int waited = 0; FindIndex(*store_->GetTable("orders"), "by-status")->backfilling;
+         ++waited) {
+      ASSERT_LT(waited, 2000) << "backfill did not finish";
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(store_->DeleteIndex("orders", "by-status").ok());
+  }
+  // Each start joined the backfills that had ended: at most the last one's thread is left
+  // (it may still be between marking the index readable and ending).
+  EXPECT_LE(store_->BackfillThreads(), 1u);
+}
+
 TEST_F(TableStoreTest, AnAddedIndexIsBackfilledWhileWritesGoOn) {
   ASSERT_TRUE(store_->CreateTable(Orders()).ok());
   constexpr int kItems = 3000;
