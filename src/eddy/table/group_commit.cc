@@ -1,5 +1,6 @@
 #include "eddy/table/group_commit.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -138,9 +139,20 @@ void GroupCommitter::Run() {
     lock.lock();
     answering_ = false;
     if (!synced.ok()) {
-      // The disk refused: do not spin on it (writes waiting are told, and retried).
-      spdlog::error("tables: {}", synced.ToString());
+      // The disk refused: do not spin on it (writes waiting are told, and retried). RocksDB
+      // recovers by itself from some failures (a full disk, once there is room); after others
+      // (a failed fsync) it takes no more writes until the store is reopened. Either way one
+      // line per spell, and one a minute while it lasts, not ten a second.
+      if (failed_syncs_in_a_row_++ % 600 == 0) {
+        spdlog::error("tables: {}{}", synced.ToString(),
+                      failed_syncs_in_a_row_ > 1
+                          ? fmt::format(" ({} failed syncs in a row)", failed_syncs_in_a_row_)
+                          : std::string());
+      }
       wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; });
+    } else if (failed_syncs_in_a_row_ > 0) {
+      spdlog::info("tables: syncs work again after {} failed", failed_syncs_in_a_row_);
+      failed_syncs_in_a_row_ = 0;
     }
   }
 }

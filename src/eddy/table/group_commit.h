@@ -92,6 +92,7 @@ class GroupCommitter {
   size_t gather_target_ GUARDED_BY(mu_) = 0;  // the last group's size
   std::chrono::nanoseconds sync_time_{0};     // recent syncs' mean duration (committer thread only)
   bool answering_ GUARDED_BY(mu_) = false;    // a batch's callbacks are running
+  uint64_t failed_syncs_in_a_row_ = 0;        // committer thread only
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

@@ -1103,6 +1103,7 @@ Result<std::unique_ptr<TableStore>> TableStore::Open(const TableStoreOptions& op
                                                      Clock* clock) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
+  if (options.env != nullptr) db_options.env = options.env;
   db_options.IncreaseParallelism(2);
   // Writers that join a commit group sleep instead of spinning for it: on a machine with few
   // cores the spinning takes the CPU the group's leader and the network need.

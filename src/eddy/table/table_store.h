@@ -14,6 +14,10 @@
 #include "eddy/table/change_record.h"
 #include "eddy/table/table_definition.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace eddy::table {
 
 struct TableStoreOptions {
@@ -24,6 +28,9 @@ struct TableStoreOptions {
   // loss).
   bool sync = true;
   int lock_stripes = 4096;  // striped per-item locks
+  // The environment RocksDB works through (null: the process's own files); tests inject
+  // faults with it. Must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 // The new state of one item given its current state (std::nullopt: no item): the new item,

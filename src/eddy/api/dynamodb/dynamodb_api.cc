@@ -75,7 +75,9 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
       tables->AfterDurable(
           [reply = std::move(reply), result = std::move(result)](Status synced) mutable {
             if (!synced.ok()) {
-              reply(ApiError::InternalFailure("The write may not be durable: " + synced.message()));
+              // DynamoDB's own 500 (InternalFailureException is Kinesis's).
+              reply(ApiError{500, "InternalServerError",
+                             "The write may not be durable: " + synced.message()});
               return;
             }
             reply(std::move(result));
