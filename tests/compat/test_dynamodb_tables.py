@@ -471,6 +471,29 @@ def test_query_key_condition_errors(ddb, table_name, condition, values, fragment
     assert fragment in message, message
 
 
+@pytest.mark.parametrize("operation", ["Query", "Scan"])
+def test_query_and_scan_refuse_a_malformed_body_or_limit(server, ddb, table_name, operation):
+    # A small Query or Scan is parsed and run on the HTTP thread, a large one on a worker:
+    # either way a bad body or Limit gets the same error.
+    create(ddb, table_name, sort="sk")
+    target, json_1_0 = "DynamoDB_20120810." + operation, "application/x-amz-json-1.0"
+    condition = {"KeyConditionExpression": "pk = :p",
+                 "ExpressionAttributeValues": {":p": {"S": "a"}}} if operation == "Query" else {}
+    status, error = server.raw(target, '{"TableName": "%s", "Limit": ' % table_name, json_1_0)
+    assert status == 400 and error["__type"].endswith("SerializationException")
+    for limit, expected in (("5", "SerializationException"), (0, "ValidationException"),
+                            (-1, "ValidationException")):
+        body = dict(TableName=table_name, Limit=limit, **condition)
+        status, error = server.raw(target, json.dumps(body), json_1_0)
+        assert status == 400 and error["__type"].endswith(expected), (limit, error)
+    for limit in (1, 100, 101, None):
+        body = dict(TableName=table_name, **condition)
+        if limit is not None:
+            body["Limit"] = limit
+        status, answer = server.raw(target, json.dumps(body), json_1_0)
+        assert status == 200 and answer["Count"] == 0, (limit, answer)
+
+
 def test_scan_segments_cover_every_item_once(ddb, table_name):
     fill_orders(ddb, table_name)
     seen = []

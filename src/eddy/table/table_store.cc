@@ -1147,6 +1147,7 @@ std::vector<TableDefinition> TableStore::ListTables(
 uint64_t TableStore::CatalogVersion() const { return impl_->CatalogVersion(); }
 
 size_t TableStore::BackfillThreads() const { return impl_->BackfillThreads(); }
+
 Result<TableDefinition> TableStore::DeleteTable(
     std::string_view name, const std::function<Status(const TableDefinition&)>& check) {
   return impl_->DeleteTable(name, check);

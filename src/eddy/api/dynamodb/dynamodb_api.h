@@ -57,6 +57,9 @@ class DynamoDbApi final : public AwsService {
   // Operations that read or write little and never wait for a disk (they run on the calling
   // thread instead of a worker).
   static bool RunsOnCallingThread(std::string_view operation);
+  // A Query or Scan with a body this small and a Limit this low runs on the calling thread.
+  static constexpr size_t kInlineReadBodyBytes = 64 << 10;
+  static constexpr int64_t kInlineReadLimit = 100;
   // The item writes: answered only once durable (TableStore::AfterDurable).
   static bool AnswersAfterDurable(std::string_view operation);
 
