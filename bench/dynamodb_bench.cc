@@ -504,9 +504,12 @@ std::string FormatDynamoDbReportJson(const DynamoDbBenchReport& r) {
     phases += fmt::format(
         R"({{"phase":"{}","operations":{},"errors":{},"seconds":{:.3f},"ops_per_s":{:.1f},)"
         R"("p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"max_ms":{:.3f},)"
-        R"("server_cpu_us_per_op":{:.1f},"first_error":"{}"}})",
+        R"("server_cpu_us_per_op":{},"first_error":"{}"}})",
         p.name, p.operations, p.errors, p.seconds, p.ops_per_s, p.latency.p50_ms, p.latency.p99_ms,
-        p.latency.p999_ms, p.latency.max_ms, p.server_cpu_us_per_op, JsonEscape(p.first_error));
+        p.latency.p999_ms, p.latency.max_ms,
+        p.server_cpu_us_per_op > 0 ? fmt::format("{:.1f}", p.server_cpu_us_per_op)
+                                   : std::string("null"),
+        JsonEscape(p.first_error));
   }
   return fmt::format(
       R"({{"endpoint":"{}","clients":{},"driver":"{}","seconds_per_phase":{:.3f},"item_bytes":{},)"

@@ -63,7 +63,9 @@ struct DynamoDbPhaseReport {
   // The server's CPU time (user + system, all threads) per operation during the phase, in
   // microseconds; 0 when unknown (no server pid, or the floor phase, which eddy does not
   // serve). With the load generator on the same cores, ops/s says how fast both together go;
-  // this says what one operation costs the server, whatever else runs on the machine.
+  // this says what one operation costs the server, whatever else runs on the machine. It
+  // includes the server's background work during the phase (RocksDB flushes and compactions,
+  // possibly started by an earlier phase's writes); failed operations count like the others.
   double server_cpu_us_per_op = 0;
   std::string first_error;
 };

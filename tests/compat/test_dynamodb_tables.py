@@ -472,26 +472,49 @@ def test_query_key_condition_errors(ddb, table_name, condition, values, fragment
 
 
 @pytest.mark.parametrize("operation", ["Query", "Scan"])
-def test_query_and_scan_refuse_a_malformed_body_or_limit(server, ddb, table_name, operation):
-    # A small Query or Scan is parsed and run on the HTTP thread, a large one on a worker:
-    # either way a bad body or Limit gets the same error.
-    create(ddb, table_name, sort="sk")
+def test_query_and_scan_answer_alike_on_either_path(server, ddb, table_name, operation):
+    # A Query or unsegmented Scan with a Limit of at most 100 and a body of at most 64 KiB is
+    # parsed and run on the HTTP thread; any other on a worker. The answers and the errors must
+    # not depend on it.
+    fill_orders(ddb, table_name)
     target, json_1_0 = "DynamoDB_20120810." + operation, "application/x-amz-json-1.0"
-    condition = {"KeyConditionExpression": "pk = :p",
-                 "ExpressionAttributeValues": {":p": {"S": "a"}}} if operation == "Query" else {}
-    status, error = server.raw(target, '{"TableName": "%s", "Limit": ' % table_name, json_1_0)
-    assert status == 400 and error["__type"].endswith("SerializationException")
-    for limit, expected in (("5", "SerializationException"), (0, "ValidationException"),
-                            (-1, "ValidationException")):
-        body = dict(TableName=table_name, Limit=limit, **condition)
-        status, error = server.raw(target, json.dumps(body), json_1_0)
-        assert status == 400 and error["__type"].endswith(expected), (limit, error)
-    for limit in (1, 100, 101, None):
-        body = dict(TableName=table_name, **condition)
+    base = {"TableName": table_name, "FilterExpression": "#pad <> :pad",
+            "ExpressionAttributeNames": {"#pad": "pad"},
+            "ExpressionAttributeValues": {":pad": {"S": "-"}}}
+    if operation == "Query":
+        base["KeyConditionExpression"] = "pk = :p"
+        base["ExpressionAttributeValues"][":p"] = {"S": "bob"}
+
+    def answer(limit=None, pad="-", **extra):
+        body = json.loads(json.dumps(base))
+        body["ExpressionAttributeValues"][":pad"] = {"S": pad}
         if limit is not None:
             body["Limit"] = limit
-        status, answer = server.raw(target, json.dumps(body), json_1_0)
-        assert status == 200 and answer["Count"] == 0, (limit, answer)
+        body.update(extra)
+        status, got = server.raw(target, json.dumps(body), json_1_0)
+        assert status == 200, got
+        return got
+
+    big = "y" * (70 << 10)  # a body over 64 KiB: the worker's path
+    for limit in (1, 2, 100):
+        small_body, large_body = answer(limit), answer(limit, pad=big)
+        assert small_body == large_body, limit
+        assert small_body["ScannedCount"] <= limit
+        assert ("LastEvaluatedKey" in small_body) == (limit < (6 if operation == "Query" else 12))
+    assert answer(100) == answer(101) == answer(None)  # inline, worker, worker
+    if operation == "Scan":  # segmented: always the worker's
+        assert answer(100, Segment=0, TotalSegments=1) == answer(100)
+    # Malformed bodies and limits: the same errors whichever path would have run them.
+    status, error = server.raw(target, '{"TableName": "%s", "Limit": ' % table_name, json_1_0)
+    assert status == 400 and error["__type"].endswith("SerializationException")
+    for pad in ("-", big):
+        for limit, expected in (("5", "SerializationException"), (0, "ValidationException"),
+                                (-1, "ValidationException")):
+            body = json.loads(json.dumps(base))
+            body["ExpressionAttributeValues"][":pad"] = {"S": pad}
+            body["Limit"] = limit
+            status, error = server.raw(target, json.dumps(body), json_1_0)
+            assert status == 400 and error["__type"].endswith(expected), (limit, error)
 
 
 def test_scan_segments_cover_every_item_once(ddb, table_name):

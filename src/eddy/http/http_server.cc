@@ -82,6 +82,9 @@ class RequestParser final : public bhttp::basic_parser<true> {
   HttpRequest request_;
 };
 
+// No body, and no length, for 1xx, 204 and 304 (RFC 9110 6.4.1, 8.6).
+bool MayHaveBody(unsigned status) { return status >= 200 && status != 204 && status != 304; }
+
 // Appends an HTTP/1.1 response head for `response` with a body of `body_size` bytes to `out`.
 // Content-Length is computed (a handler's own Content-Length, Transfer-Encoding or Connection
 // is dropped), and `Connection: close` added when the connection ends after it. A CR or LF in
@@ -108,8 +111,7 @@ void AppendResponseHead(const HttpResponse& response, size_t body_size, bool kee
     append_clean(value);
     out->append("\r\n");
   }
-  // No body, and no length, for 1xx, 204 and 304 (RFC 9110 8.6).
-  if (status >= 200 && status != 204 && status != 304) {
+  if (MayHaveBody(status)) {
     out->append("Content-Length: ");
     out->append(std::to_string(body_size));
     out->append("\r\n");
@@ -221,6 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     keep_alive_ = parser_->keep_alive();
     HttpRequest request = parser_->Take();
+    head_request_ = request.method == "HEAD";
     request.remote_address = remote_;
     server_->BeginRequest();
     auto self = shared_from_this();
@@ -235,6 +238,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Reject(int status, std::string_view message) {
     keep_alive_ = false;
     rejected_ = true;
+    head_request_ = false;
     server_->BeginRequest();
     Write(server_->error_response_(status, message));
   }
@@ -264,6 +268,11 @@ class Session : public std::enable_shared_from_this<Session> {
     response_body_ = std::move(response.body);
     response_head_.clear();
     AppendResponseHead(response, response_body_.size(), keep_alive_, &response_head_);
+    // The answer to a HEAD request, and a status that has none, carries no body: bytes after
+    // the head would be read as the start of the next answer on this connection.
+    if (head_request_ || !MayHaveBody(static_cast<unsigned>(response.status))) {
+      response_body_.clear();
+    }
     ArmTimer(server_->options_.idle_timeout_seconds);
     const std::array<net::const_buffer, 2> buffers = {net::buffer(response_head_),
                                                       net::buffer(response_body_)};
@@ -319,6 +328,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string remote_;
   bool keep_alive_ = true;
+  bool head_request_ = false;  // the request being answered is a HEAD
   bool rejected_ = false;
   size_t drained_ = 0;
   uint64_t timer_generation_ = 0;

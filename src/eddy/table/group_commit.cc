@@ -142,12 +142,14 @@ void GroupCommitter::Run() {
       // The disk refused: do not spin on it (writes waiting are told, and retried). RocksDB
       // recovers by itself from some failures (a full disk, once there is room); after others
       // (a failed fsync) it takes no more writes until the store is reopened. Either way one
-      // line per spell, and one a minute while it lasts, not ten a second.
-      if (failed_syncs_in_a_row_++ % 600 == 0) {
+      // line when the spell starts, and one a minute while it lasts, not ten a second.
+      const auto now = std::chrono::steady_clock::now();
+      if (failed_syncs_in_a_row_++ == 0 || now - last_failure_logged_ >= std::chrono::minutes(1)) {
         spdlog::error("tables: {}{}", synced.ToString(),
                       failed_syncs_in_a_row_ > 1
                           ? fmt::format(" ({} failed syncs in a row)", failed_syncs_in_a_row_)
                           : std::string());
+        last_failure_logged_ = now;
       }
       wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; });
     } else if (failed_syncs_in_a_row_ > 0) {

@@ -93,6 +93,7 @@ class GroupCommitter {
   std::chrono::nanoseconds sync_time_{0};     // recent syncs' mean duration (committer thread only)
   bool answering_ GUARDED_BY(mu_) = false;    // a batch's callbacks are running
   uint64_t failed_syncs_in_a_row_ = 0;        // committer thread only
+  std::chrono::steady_clock::time_point last_failure_logged_;  // committer thread only
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

@@ -37,6 +37,21 @@ class RawClient {
       done += static_cast<size_t>(n);
     }
   }
+  // Reads up to the end of a response head (the answer to a HEAD request has no body).
+  std::string ReadHead() {
+    char buf[4096];
+    for (;;) {
+      const size_t header_end = pending_.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        std::string head = pending_.substr(0, header_end + 4);
+        pending_.erase(0, head.size());
+        return head;
+      }
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return std::exchange(pending_, std::string());
+      pending_.append(buf, static_cast<size_t>(n));
+    }
+  }
   // Reads one response (headers + Content-Length body); empty when the server closed. Bytes
   // past it (the next pipelined response) are kept for the next call.
   std::string ReadResponse() {
@@ -232,6 +247,51 @@ TEST_F(HttpServerTest, AnswerHeadersAreWrittenOnceEachAndCannotBeSplit) {
   // The length is the body's, not the handler's.
   EXPECT_EQ(resp.find("999"), std::string::npos) << resp;
   EXPECT_NE(resp.find("Content-Length: 9\r\n"), std::string::npos) << resp;
+}
+
+TEST_F(HttpServerTest, NoBodyFollowsTheAnswerToAHeadRequestOrA204) {
+  Start();
+  RawClient c(server_->port());
+  c.Send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string head = c.ReadHead();
+  EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+  // The handler's body ("HEAD / ...") was not sent: the next answer starts right after.
+  c.Send(Post("x", "x-status: 204\r\n"));
+  const std::string no_content = c.ReadHead();
+  EXPECT_EQ(no_content.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << no_content;
+  EXPECT_EQ(no_content.find("Content-Length"), std::string::npos) << no_content;
+  c.Send(Post("after"));
+  const std::string next = c.ReadResponse();
+  EXPECT_EQ(next.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << next;
+  EXPECT_NE(next.find("POST /  5"), std::string::npos) << next;
+}
+
+TEST_F(HttpServerTest, Http10KeepsTheConnectionOnlyWhenAsked) {
+  Start();
+  RawClient kept(server_->port());
+  kept.Send("POST / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\na");
+  EXPECT_EQ(kept.ReadResponse().find("Connection: close"), std::string::npos);
+  kept.Send("POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\nb");
+  const std::string last = kept.ReadResponse();
+  EXPECT_NE(last.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << last;
+  EXPECT_NE(last.find("Connection: close\r\n"), std::string::npos) << last;
+  EXPECT_EQ(kept.ReadResponse(), "");  // closed by the server
+}
+
+TEST_F(HttpServerTest, ChunkedTrailersAreHeadersAndABodyAtTheLimitIsTaken) {
+  HttpServerOptions options;
+  options.max_body_bytes = 10;
+  Start(options);
+  RawClient c(server_->port());
+  c.Send(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: x-echo\r\n\r\n"
+      "3\r\nabc\r\n0\r\nx-echo: trailed\r\n\r\n");
+  const std::string trailed = c.ReadResponse();
+  EXPECT_NE(trailed.find("POST / trailed 3"), std::string::npos) << trailed;
+  c.Send(Post(std::string(10, 'x')));
+  const std::string at_limit = c.ReadResponse();
+  EXPECT_NE(at_limit.find("HTTP/1.1 200"), std::string::npos) << at_limit;
+  EXPECT_NE(at_limit.find("POST /  10"), std::string::npos) << at_limit;
 }
 
 TEST_F(HttpServerTest, OversizedHeadersGet431) {

@@ -412,9 +412,10 @@ TEST_F(TableStoreTest, EndedBackfillsDoNotKeepTheirThreads) {
     }
     ASSERT_TRUE(store_->DeleteIndex("orders", "by-status").ok());
   }
-  // Each start joined the backfills that had ended: at most the last one's thread is left
-  // (it may still be between marking the index readable and ending).
-  EXPECT_LE(store_->BackfillThreads(), 1u);
+  // Each start joined the backfills that had ended. A backfill marks its index readable a
+  // little before its thread ends, so the last one and the one before it may still be held;
+  // without the joining all ten would be.
+  EXPECT_LE(store_->BackfillThreads(), 2u);
 }
 
 TEST_F(TableStoreTest, AnAddedIndexIsBackfilledWhileWritesGoOn) {

@@ -95,9 +95,11 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
     return;
   }
   // A Query or Scan that may read only a few items runs here too: DynamoDB's Limit counts the
-  // items read (before any filter), and a page stops at 1 MB whatever the limit, so it is as
-  // bounded as a large PutItem, and the hand-off to a worker and back cost up to a fifth of a
-  // 10-item Query's CPU. Its (small) body is parsed here to read the Limit.
+  // items read (before any filter), so at most 100 are read and encoded (a page also stops
+  // once it passes 1 MB), and the hand-off to a worker and back cost up to a fifth of a
+  // 10-item Query's CPU. Not a segmented Scan: the other segments' items it skips are not
+  // counted against the Limit, so it may read a whole megabyte of small items. Its (small)
+  // body is parsed here to read the Limit.
   if ((context.operation == "Query" || context.operation == "Scan") &&
       body.size() <= kInlineReadBodyBytes) {
     auto parsed = JsonRequest::Parse(std::move(body));
@@ -108,10 +110,13 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
     auto request = std::make_shared<JsonRequest>(std::move(std::get<JsonRequest>(parsed)));
     const auto& root = request->root();
     const auto limit = root.FindMember("Limit");
+    const auto segments = root.FindMember("TotalSegments");
+    const bool unsegmented = segments == root.MemberEnd() || segments->value.IsNull() ||
+                             (segments->value.IsInt64() && segments->value.GetInt64() == 1);
     const bool few = limit != root.MemberEnd() && limit->value.IsInt64() &&
                      limit->value.GetInt64() >= 1 && limit->value.GetInt64() <= kInlineReadLimit;
     const auto op = it->second;
-    if (few) {
+    if (few && unsegmented) {
       (this->*op)(context, *request, reply);
       return;
     }
