@@ -84,9 +84,36 @@ Status GroupCommitter::SyncOnce() {
   auto snapshot = NewSharedSnapshot(db_);
   const uint64_t sequence = snapshot->GetSequenceNumber();
   if (sequence > durable_sequence_.load(std::memory_order_relaxed)) {
+    // After a failed write or sync of the log, the log's word is not enough: RocksDB drops the
+    // log that failed and goes on with a new one, so a later sync succeeds while the writes
+    // whose records were in the failed log exist only in the memtables. Until a flush has
+    // written the memtables out (and synced them), nothing is acknowledged. A failure this
+    // committer did not see (a synced catalog write's, a background flush's) shows in RocksDB's
+    // count of background errors.
+    uint64_t errors = 0;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &errors) &&
+        errors != background_errors_.exchange(errors)) {
+      must_flush_ = true;
+    }
+    if (must_flush_) {
+      // Resume clears an error RocksDB can recover from (it flushes too); a fatal one (a
+      // failed fsync) it refuses, and the flush below fails until the store is reopened.
+      (void)db_->Resume();
+      rocksdb::FlushOptions flush;
+      flush.allow_write_stall = true;
+      const rocksdb::Status flushed = db_->Flush(flush);
+      if (!flushed.ok()) {
+        return Status::IoError("write the tables' memtables out after a failed log write: " +
+                               flushed.ToString());
+      }
+      must_flush_ = false;
+    }
     // FlushWAL writes the log buffer (manual_wal_flush) and, with sync, fdatasyncs the log.
     const rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
-    if (!s.ok()) return Status::IoError("sync the tables' write-ahead log: " + s.ToString());
+    if (!s.ok()) {
+      must_flush_ = true;
+      return Status::IoError("sync the tables' write-ahead log: " + s.ToString());
+    }
     syncs_.fetch_add(1, std::memory_order_relaxed);
   }
   {

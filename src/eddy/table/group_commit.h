@@ -85,6 +85,10 @@ class GroupCommitter {
   // RocksDB's sequence number of durable_snapshot_: writes at or below it are durable.
   std::atomic<uint64_t> durable_sequence_{0};
   std::atomic<uint64_t> syncs_{0};
+  // A log write or sync failed: the memtables must be flushed before anything is acknowledged
+  // again (SyncOnce). Atomic: two syncs may run at once while stopping.
+  std::atomic<bool> must_flush_{false};
+  std::atomic<uint64_t> background_errors_{0};  // RocksDB's count at the last sync
 
   std::mutex mu_;
   std::condition_variable wake_;
