@@ -43,17 +43,25 @@ class RequestParser final : public bhttp::basic_parser<true> {
   // REQUIRES: is_done().
   HttpRequest Take() { return std::move(request_); }
 
+  // The client (HTTP/1.1 or later) sent `Expect: 100-continue`: it waits for an interim
+  // 100 (Continue) answer before it sends the body (RFC 9110 10.1.1).
+  bool expects_continue() const { return expects_continue_ && version_ >= 11; }
+
  private:
   void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
-                       int /*version*/, beast::error_code&) override {
+                       int version, beast::error_code&) override {
+    version_ = version;
     request_.method.assign(method.data(), method.size());
     request_.target.assign(target.data(), target.size());
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
     ec = bhttp::error::bad_version;  // never called for a request parser
   }
-  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+  void on_field_impl(bhttp::field field, beast::string_view name, beast::string_view value,
                      beast::error_code&) override {
+    if (field == bhttp::field::expect && beast::iequals(value, "100-continue")) {
+      expects_continue_ = true;
+    }
     request_.headers.emplace_back(std::string(name.data(), name.size()),
                                   std::string(value.data(), value.size()));
   }
@@ -80,6 +88,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
 
   const size_t max_body_bytes_;
   HttpRequest request_;
+  int version_ = 11;
+  bool expects_continue_ = false;
 };
 
 // No body, and no length, for 1xx, 204 and 304 (RFC 9110 6.4.1, 8.6).
@@ -201,6 +211,33 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
     ArmTimer(server_->options_.idle_timeout_seconds);
+    bhttp::async_read_header(socket_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // The head is in. A client that expects 100 (Continue) is sent it before its body is read
+  // (curl, for one, otherwise waits a second before sending the body anyway); a body too
+  // large has been refused by now, with 413, and gets no 100.
+  void OnHeader(beast::error_code ec, size_t bytes) {
+    if (ec || parser_->is_done()) return OnRead(ec, bytes);
+    if (parser_->expects_continue()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                       beast::bind_front_handler(&Session::OnContinueSent, shared_from_this()));
+      return;
+    }
+    ReadBody();
+  }
+
+  void OnContinueSent(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) {
+      CancelTimer();
+      return Close();
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }

@@ -147,6 +147,15 @@ TEST_F(HttpServerTest, HandlersMayAnswerLaterFromAnotherThread) {
   EXPECT_NE(c.ReadResponse().find(" 3"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, AnOversizedBodyThatWaitsFor100ContinueGets413Instead) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1000;
+  Start(options);
+  RawClient c(server_->port());
+  c.Send("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+  EXPECT_NE(c.ReadResponse().find("HTTP/1.1 413"), std::string::npos);
+}
+
 TEST_F(HttpServerTest, OversizedBodyGets413AndTheServerLivesOn) {
   HttpServerOptions options;
   options.max_body_bytes = 1000;
@@ -292,6 +301,28 @@ TEST_F(HttpServerTest, ChunkedTrailersAreHeadersAndABodyAtTheLimitIsTaken) {
   const std::string at_limit = c.ReadResponse();
   EXPECT_NE(at_limit.find("HTTP/1.1 200"), std::string::npos) << at_limit;
   EXPECT_NE(at_limit.find("POST /  10"), std::string::npos) << at_limit;
+}
+
+TEST_F(HttpServerTest, AClientThatExpects100ContinueGetsItBeforeSendingItsBody) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(
+      "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nx-echo: e\r\n"
+      "Content-Length: 5\r\n\r\n");
+  EXPECT_EQ(c.ReadHead(), "HTTP/1.1 100 Continue\r\n\r\n");
+  c.Send("hello");
+  const std::string resp = c.ReadResponse();
+  EXPECT_EQ(resp.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << resp;
+  EXPECT_NE(resp.find("POST / e 5"), std::string::npos) << resp;
+  // Not to an HTTP/1.0 client, and not when there is no body to wait for.
+  c.Send(
+      "POST / HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n"
+      "Content-Length: 2\r\n\r\nhi");
+  const std::string old = c.ReadResponse();
+  EXPECT_EQ(old.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << old;
+  c.Send("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n");
+  const std::string empty = c.ReadResponse();
+  EXPECT_EQ(empty.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << empty;
 }
 
 TEST_F(HttpServerTest, OversizedHeadersGet431) {
