@@ -38,6 +38,10 @@ std::shared_ptr<const rocksdb::Snapshot> NewSharedSnapshot(rocksdb::DB* db);
 // snapshot whose every write is on disk. A write is therefore seen by such a reader no earlier
 // than it is acknowledged — a crash cannot take back something a reader has seen.
 //
+// After a failed sync, a later successful one is not trusted alone (RocksDB goes on with a new
+// log, and the failed log's records may never have reached the disk): nothing is acknowledged
+// until the memtables have been flushed to table files as well.
+//
 // Disabled (the store's durability is not "sync"): nothing is synced, AfterDurable answers at
 // once and ReadSnapshot() is null (read the newest state).
 //
