@@ -1,5 +1,7 @@
-// The table store when the disk refuses to sync its write-ahead log: what was written is
-// neither acknowledged nor shown to readers, and everything goes on once the disk recovers.
+// The table store when the disk fails: full (every write refused), or refusing to sync the
+// write-ahead log. What was written meanwhile is neither acknowledged nor shown to readers;
+// after a full disk everything goes on once there is room, after a failed fsync once the
+// store is reopened.
 #include <gtest/gtest.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
