@@ -110,6 +110,15 @@ const IndexDefinition* FindIndex(const TableDefinition& table, std::string_view 
   return nullptr;
 }
 
+Item KeyAttributes(const KeySchema& key, const Item& item) {
+  Item keys;
+  if (auto it = item.find(key.partition.name); it != item.end()) keys.insert(*it);
+  if (key.sort) {
+    if (auto it = item.find(key.sort->name); it != item.end()) keys.insert(*it);
+  }
+  return keys;
+}
+
 std::optional<Item> IndexEntry(const KeySchema& table_key, const IndexDefinition& index,
                                const Item& item) {
   auto usable = [&](const KeyAttribute& k) {

@@ -123,6 +123,9 @@ struct TableDefinition {
 // The index named `name`, or nullptr.
 const IndexDefinition* FindIndex(const TableDefinition& table, std::string_view name);
 
+// The key attributes of `item` per `key` (those it has), nothing else.
+Item KeyAttributes(const KeySchema& key, const Item& item);
+
 // An item's entry in an index: the projected attributes (the table's and the index's key
 // attributes, plus all attributes or the INCLUDE list), or std::nullopt when the item is not in
 // the index (sparse: an index key attribute is missing, of another type than the index's key

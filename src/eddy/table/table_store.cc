@@ -98,16 +98,6 @@ Status TableNotFound(std::string_view name) {
   return Status::NotFound("table not found: " + std::string(name));
 }
 
-// The key attributes of `item` per `key`, nothing else.
-Item KeyAttributes(const KeySchema& key, const Item& item) {
-  Item keys;
-  if (auto it = item.find(key.partition.name); it != item.end()) keys.insert(*it);
-  if (key.sort) {
-    if (auto it = item.find(key.sort->name); it != item.end()) keys.insert(*it);
-  }
-  return keys;
-}
-
 Status CheckKeyShape(const KeySchema& key, const Item& item) {
   auto check = [&](const KeyAttribute& k) {
     auto it = item.find(k.name);

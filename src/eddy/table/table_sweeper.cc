@@ -140,10 +140,7 @@ Result<uint64_t> TableSweeper::SweepTable(const TableDefinition& table) {
     }
     ++read;
     if (IsExpired(item, table.ttl_attribute, now_seconds)) {
-      Item key;
-      key.emplace(table.key.partition.name, item.at(table.key.partition.name));
-      if (table.key.sort) key.emplace(table.key.sort->name, item.at(table.key.sort->name));
-      expired_keys.push_back(std::move(key));
+      expired_keys.push_back(KeyAttributes(table.key, item));
     }
     return true;
   }));

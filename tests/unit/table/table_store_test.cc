@@ -84,6 +84,16 @@ TEST(TableDefinitionTest, RoundTripsEveryField) {
   EXPECT_EQ(*decoded, t);
 }
 
+TEST(TableDefinitionTest, KeyAttributesAreTheKeyAndNothingElse) {
+  const KeySchema key = Orders().key;
+  EXPECT_EQ(KeyAttributes(key, Item{{"pk", S("a")}, {"sk", N("1")}, {"x", S("y")}}),
+            (Item{{"pk", S("a")}, {"sk", N("1")}}));
+  EXPECT_EQ(KeyAttributes(key, Item{{"x", S("y")}, {"sk", N("2")}}), (Item{{"sk", N("2")}}));
+  KeySchema hash_only = key;
+  hash_only.sort.reset();
+  EXPECT_EQ(KeyAttributes(hash_only, Item{{"pk", S("a")}, {"sk", N("1")}}), (Item{{"pk", S("a")}}));
+}
+
 TEST(TableDefinitionTest, DamagedBytesAreCorruption) {
   const std::string good = EncodeTableDefinition(Orders());
   for (size_t cut = 0; cut < good.size(); ++cut) {

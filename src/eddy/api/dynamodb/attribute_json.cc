@@ -586,11 +586,4 @@ std::optional<ApiError> CheckKey(const Item& key, const KeySchema& schema) {
   return std::nullopt;
 }
 
-Item KeyOf(const Item& item, const KeySchema& schema) {
-  Item key;
-  key.emplace(schema.partition.name, item.at(schema.partition.name));
-  if (schema.sort) key.emplace(schema.sort->name, item.at(schema.sort->name));
-  return key;
-}
-
 }  // namespace eddy::api::dynamodb

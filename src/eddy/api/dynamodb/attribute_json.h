@@ -118,7 +118,4 @@ using table::KeySchema;
 // schema"; then the empty-value and size checks of CheckItemKey.
 [[nodiscard]] std::optional<ApiError> CheckKey(const Item& key, const KeySchema& schema);
 
-// The key attributes of `item`. REQUIRES: CheckItemKey(item, schema) passed.
-Item KeyOf(const Item& item, const KeySchema& schema);
-
 }  // namespace eddy::api::dynamodb

@@ -169,7 +169,7 @@ std::variant<const table::IndexDefinition*, ApiError> ResolveIndex(
 // The key of an item as a page reports it: the table's key attributes and, reading an index,
 // the index's.
 Item PageKeyOf(const Item& item, const TableDefinition& def, const table::IndexDefinition* index) {
-  Item key = KeyOf(item, def.key);
+  Item key = table::KeyAttributes(def.key, item);
   if (index != nullptr) {
     key.insert(*item.find(index->key.partition.name));
     if (index->key.sort) key.insert(*item.find(index->key.sort->name));
@@ -246,7 +246,7 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
                      // A local index with a partial projection reads the table's item.
                      std::optional<Item> fetched;
                      if (fetch_from_table) {
-                       auto got = tables->GetItem(def.name, KeyOf(entry, def.key));
+                       auto got = tables->GetItem(def.name, table::KeyAttributes(def.key, entry));
                        if (!got.ok()) {
                          fetch_status = got.status();
                          return false;

@@ -168,7 +168,7 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
     if (auto e = CheckItemKey(out->item, schema)) return e;
     if (auto e = CheckIndexKeys(out->definition, out->item)) return e;
     if (auto e = CheckItemSize(out->item)) return e;
-    out->key = KeyOf(out->item, schema);
+    out->key = table::KeyAttributes(schema, out->item);
   } else {
     if (auto e = CheckKey(out->key, schema)) return e;
   }

@@ -522,7 +522,8 @@ TEST(AttributeJsonTest, ItemSizeLimit) {
 TEST(AttributeJsonTest, ItemKeyChecks) {
   const Item good = MustDecodeItem(R"({"pk":{"S":"a"},"sk":{"N":"1"},"x":{"BOOL":true}})");
   EXPECT_EQ(Message(CheckItemKey(good, kComposite)), "OK");
-  EXPECT_EQ(KeyOf(good, kComposite), MustDecodeItem(R"({"pk":{"S":"a"},"sk":{"N":"1"}})"));
+  EXPECT_EQ(table::KeyAttributes(kComposite, good),
+            MustDecodeItem(R"({"pk":{"S":"a"},"sk":{"N":"1"}})"));
   EXPECT_EQ(
       Message(CheckItemKey(MustDecodeItem(R"({"sk":{"N":"1"}})"), kComposite)),
       Validation("One or more parameter values were invalid: Missing the key pk in the item"));
