@@ -38,44 +38,36 @@ class RawClient {
     }
   }
   // Reads up to the end of a response head (the answer to a HEAD request has no body).
-  std::string ReadHead() {
+  std::string ReadHead() { return ReadMessage(/*with_body=*/false); }
+  // Reads one response (headers + Content-Length body); empty when the server closed. Bytes
+  // past it (the next pipelined response) are kept for the next call.
+  std::string ReadResponse() { return ReadMessage(/*with_body=*/true); }
+
+ private:
+  // The next response (its head, and its Content-Length body when `with_body`); what the
+  // server sent past it stays in pending_. Whatever arrived when the server closes.
+  std::string ReadMessage(bool with_body) {
     char buf[4096];
     for (;;) {
       const size_t header_end = pending_.find("\r\n\r\n");
       if (header_end != std::string::npos) {
-        std::string head = pending_.substr(0, header_end + 4);
-        pending_.erase(0, head.size());
-        return head;
+        size_t length = 0;
+        const size_t cl = pending_.find("Content-Length: ");
+        if (with_body && cl != std::string::npos && cl < header_end) {
+          length = std::stoul(pending_.substr(cl + 16));
+        }
+        if (pending_.size() >= header_end + 4 + length) {
+          std::string message = pending_.substr(0, header_end + 4 + length);
+          pending_.erase(0, message.size());
+          return message;
+        }
       }
       ssize_t n = recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) return std::exchange(pending_, std::string());
       pending_.append(buf, static_cast<size_t>(n));
     }
   }
-  // Reads one response (headers + Content-Length body); empty when the server closed. Bytes
-  // past it (the next pipelined response) are kept for the next call.
-  std::string ReadResponse() {
-    std::string& data = pending_;
-    char buf[4096];
-    for (;;) {
-      const size_t header_end = data.find("\r\n\r\n");
-      if (header_end != std::string::npos) {
-        size_t length = 0;
-        const size_t cl = data.find("Content-Length: ");
-        if (cl != std::string::npos && cl < header_end) length = std::stoul(data.substr(cl + 16));
-        if (data.size() >= header_end + 4 + length) {
-          std::string response = data.substr(0, header_end + 4 + length);
-          data.erase(0, response.size());
-          return response;
-        }
-      }
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) return std::exchange(data, std::string());
-      data.append(buf, static_cast<size_t>(n));
-    }
-  }
 
- private:
   int fd_ = -1;
   bool connected_ = false;
   std::string pending_;

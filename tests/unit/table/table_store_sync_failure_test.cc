@@ -15,6 +15,7 @@
 
 #include "eddy/table/table_store.h"
 #include "support/scoped_temp_dir.h"
+#include "unit/table/table_test_util.h"
 
 namespace eddy::table {
 namespace {
@@ -90,7 +91,8 @@ class FailingDiskFileSystem : public rocksdb::FileSystemWrapper {
   };
 };
 
-AttributeValue S(std::string s) { return AttributeValue::String(std::move(s)); }
+using testing::PutMutation;
+using testing::S;
 
 TableDefinition Plain() {
   TableDefinition t;
@@ -99,12 +101,6 @@ TableDefinition Plain() {
   t.attribute_definitions = {{"pk", ValueType::kString}};
   t.pay_per_request = true;
   return t;
-}
-
-Mutation Put(Item item) {
-  return [item](const std::optional<Item>&) -> Result<std::optional<Item>> {
-    return std::optional<Item>(item);
-  };
 }
 
 // What AfterDurable says about the writes made so far.
@@ -126,7 +122,7 @@ class TableStoreSyncFailureTest : public ::testing::Test {
     options_.env = env_.get();
     Open();
     ASSERT_TRUE(store_->CreateTable(Plain()).ok());
-    ASSERT_TRUE(store_->Write("plain", before_, Put(before_)).ok());
+    ASSERT_TRUE(store_->Write("plain", before_, PutMutation(before_)).ok());
     ASSERT_TRUE(Durability(*store_).ok());
   }
   void Open() {
@@ -157,7 +153,7 @@ class TableStoreSyncFailureTest : public ::testing::Test {
 // the write whose record was lost with the old log is in no file until a flush succeeds.
 TEST_F(TableStoreSyncFailureTest, AfterAFullDiskTheWritesMadeMeanwhileBecomeDurable) {
   fs_->disk_full = true;
-  ASSERT_TRUE(store_->Write("plain", during_, Put(during_)).ok());  // applied, not durable
+  ASSERT_TRUE(store_->Write("plain", during_, PutMutation(during_)).ok());  // applied, not durable
   for (int round = 0; round < 5; ++round) {  // each round waits for the committer's next try
     EXPECT_FALSE(Durability(*store_).ok()) << round;
     EXPECT_TRUE(Visible(before_));
@@ -175,7 +171,7 @@ TEST_F(TableStoreSyncFailureTest, AfterAFullDiskTheWritesMadeMeanwhileBecomeDura
   }
   ASSERT_TRUE(durable.ok()) << durable.ToString();
   EXPECT_TRUE(Visible(during_));
-  ASSERT_TRUE(store_->Write("plain", after_, Put(after_)).ok());
+  ASSERT_TRUE(store_->Write("plain", after_, PutMutation(after_)).ok());
   ASSERT_TRUE(Durability(*store_).ok());
   EXPECT_TRUE(Visible(after_));
 
@@ -190,7 +186,7 @@ TEST_F(TableStoreSyncFailureTest, AfterAFullDiskTheWritesMadeMeanwhileBecomeDura
 // reopened; what was acknowledged stays readable meanwhile, and survives the reopen.
 TEST_F(TableStoreSyncFailureTest, AfterAFailedFsyncWritesStopUntilARestart) {
   fs_->fail_log_syncs = true;
-  ASSERT_TRUE(store_->Write("plain", during_, Put(during_)).ok());  // applied, not durable
+  ASSERT_TRUE(store_->Write("plain", during_, PutMutation(during_)).ok());  // applied, not durable
   EXPECT_FALSE(Durability(*store_).ok());
   EXPECT_GT(fs_->failures.load(), 0);
   fs_->fail_log_syncs = false;
@@ -198,13 +194,13 @@ TEST_F(TableStoreSyncFailureTest, AfterAFailedFsyncWritesStopUntilARestart) {
   EXPECT_FALSE(Visible(during_));
   // Nothing is acknowledged from now on.
   EXPECT_FALSE(Durability(*store_).ok());
-  auto refused = store_->Write("plain", after_, Put(after_));
+  auto refused = store_->Write("plain", after_, PutMutation(after_));
   if (refused.ok()) EXPECT_FALSE(Durability(*store_).ok());
   EXPECT_FALSE(Visible(after_));
 
   Open();  // the restart
   EXPECT_TRUE(Visible(before_));
-  ASSERT_TRUE(store_->Write("plain", after_, Put(after_)).ok());
+  ASSERT_TRUE(store_->Write("plain", after_, PutMutation(after_)).ok());
   ASSERT_TRUE(Durability(*store_).ok());
   EXPECT_TRUE(Visible(after_));
 }

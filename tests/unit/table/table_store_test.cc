@@ -12,12 +12,15 @@
 #include "eddy/table/table_definition.h"
 #include "eddy/table/table_sweeper.h"
 #include "support/scoped_temp_dir.h"
+#include "unit/table/table_test_util.h"
 
 namespace eddy::table {
 namespace {
 
-AttributeValue S(std::string s) { return AttributeValue::String(std::move(s)); }
-AttributeValue N(std::string_view s) { return AttributeValue::Num(Number::Parse(s).value()); }
+using testing::DeleteMutation;
+using testing::N;
+using testing::PutMutation;
+using testing::S;
 
 TableDefinition Orders() {
   TableDefinition t;
@@ -27,17 +30,6 @@ TableDefinition Orders() {
   t.attribute_definitions = {{"pk", ValueType::kString}, {"sk", ValueType::kNumber}};
   t.pay_per_request = true;
   return t;
-}
-
-Mutation PutMutation(Item item) {
-  return [item](const std::optional<Item>&) -> Result<std::optional<Item>> {
-    return std::optional<Item>(item);
-  };
-}
-Mutation DeleteMutation() {
-  return [](const std::optional<Item>&) -> Result<std::optional<Item>> {
-    return std::optional<Item>();
-  };
 }
 
 class TableStoreTest : public ::testing::Test {
