@@ -108,15 +108,8 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
       return;
     }
     auto request = std::make_shared<JsonRequest>(std::move(std::get<JsonRequest>(parsed)));
-    const auto& root = request->root();
-    const auto limit = root.FindMember("Limit");
-    const auto segments = root.FindMember("TotalSegments");
-    const bool unsegmented = segments == root.MemberEnd() || segments->value.IsNull() ||
-                             (segments->value.IsInt64() && segments->value.GetInt64() == 1);
-    const bool few = limit != root.MemberEnd() && limit->value.IsInt64() &&
-                     limit->value.GetInt64() >= 1 && limit->value.GetInt64() <= kInlineReadLimit;
     const auto op = it->second;
-    if (few && unsegmented) {
+    if (ReadsFewItems(request->root())) {
       (this->*op)(context, *request, reply);
       return;
     }
@@ -127,6 +120,15 @@ void DynamoDbApi::Handle(const RequestContext& context, std::string body, ApiRep
   }
   workers_->Submit([run = std::move(run), context, body = std::move(body),
                     reply = std::move(reply)]() mutable { run(context, std::move(body), reply); });
+}
+
+bool DynamoDbApi::ReadsFewItems(const rapidjson::Value& request) {
+  const auto limit = request.FindMember("Limit");
+  const auto segments = request.FindMember("TotalSegments");
+  const bool unsegmented = segments == request.MemberEnd() || segments->value.IsNull() ||
+                           (segments->value.IsInt64() && segments->value.GetInt64() == 1);
+  return unsegmented && limit != request.MemberEnd() && limit->value.IsInt64() &&
+         limit->value.GetInt64() >= 1 && limit->value.GetInt64() <= kInlineReadLimit;
 }
 
 bool DynamoDbApi::AnswersAfterDurable(std::string_view operation) {

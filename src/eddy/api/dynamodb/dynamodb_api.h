@@ -60,6 +60,10 @@ class DynamoDbApi final : public AwsService {
   // A Query or Scan with a body this small and a Limit this low runs on the calling thread.
   static constexpr size_t kInlineReadBodyBytes = 64 << 10;
   static constexpr int64_t kInlineReadLimit = 100;
+  // The Query or Scan request `request` reads at most kInlineReadLimit items: its Limit is
+  // that low and, for a Scan, it is not one segment of several (the items it skips for the
+  // other segments do not count against the Limit).
+  static bool ReadsFewItems(const rapidjson::Value& request);
   // The item writes: answered only once durable (TableStore::AfterDurable).
   static bool AnswersAfterDurable(std::string_view operation);
 
