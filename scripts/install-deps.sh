@@ -24,6 +24,7 @@ packages=(
   build-essential g++ cmake ninja-build make pkg-config git
   libboost-dev libsimdjson-dev rapidjson-dev librocksdb-dev libssl-dev
   libcli11-dev libspdlog-dev libfmt-dev
+  libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [ "$want_test" = 1 ]; then
