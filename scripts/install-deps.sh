@@ -4,18 +4,21 @@
 #   scripts/install-deps.sh --test   also what the test suites need (GoogleTest, pytest, boto3, aws CLI)
 #   scripts/install-deps.sh --fuzz   also clang and libFuzzer (for `make fuzz`)
 #   scripts/install-deps.sh --peers  also Node.js and npm (bench/peers.sh installs the peers)
+#   scripts/install-deps.sh --ceiling  also nginx and wrk (bench/ceiling.sh)
 # Safe to run again: apt-get skips what is already installed.
 set -euo pipefail
 
 want_test=0
 want_fuzz=0
 want_peers=0
+want_ceiling=0
 for arg in "$@"; do
   case "$arg" in
     --test) want_test=1 ;;
     --fuzz) want_fuzz=1 ;;
     --peers) want_peers=1 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --ceiling) want_ceiling=1 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -29,6 +32,9 @@ packages=(
 )
 if [ "$want_test" = 1 ]; then
   packages+=(python3 python3-pytest python3-boto3 awscli procps openssl)
+fi
+if [ "$want_ceiling" = 1 ]; then
+  packages+=(nginx-light wrk procps)
 fi
 if [ "$want_fuzz" = 1 ]; then
   packages+=(clang libclang-rt-14-dev)
