@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "eddy/base/guarded.h"
 #include "eddy/base/thread_annotations.h"
 
 namespace eddy {
@@ -17,7 +18,7 @@ namespace eddy {
 // fsync, which a handful of event-loop threads could not.
 //
 // Thread-safety: Submit may be called from any thread. The destructor runs the tasks already
-// submitted, then joins.
+// submitted, then joins. A task that throws is logged and destroyed; its thread goes on.
 class WorkerPool {
  public:
   explicit WorkerPool(int threads) {
@@ -55,7 +56,8 @@ class WorkerPool {
         task = std::move(tasks_.front());
         tasks_.pop_front();
       }
-      task();
+      RunGuarded("a worker's task", [&task] { task(); });
+      task = nullptr;  // what it holds (a request's responder) is released here, not later
     }
   }
 

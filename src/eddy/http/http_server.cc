@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "eddy/base/guarded.h"
+
 namespace eddy::http {
 namespace {
 
@@ -262,14 +264,59 @@ class Session : public std::enable_shared_from_this<Session> {
     head_request_ = request.method == "HEAD";
     request.remote_address = remote_;
     server_->BeginRequest();
-    auto self = shared_from_this();
-    server_->handler_(std::move(request), [self](HttpResponse response) {
-      // The responder may run on any thread: it writes at once when on this connection's
-      // thread (a handler that answered inline), else hops there.
-      net::dispatch(self->socket_.get_executor(),
-                    [self, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+    auto answer = std::make_shared<PendingAnswer>(shared_from_this());
+    // A bug or exhausted memory in a handler must not end this thread (and with it the
+    // server): the request is answered 500 once the handler's copies of the responder are
+    // gone, unless it was answered before the throw.
+    RunGuarded("http: a request handler", [&] {
+      server_->handler_(std::move(request),
+                        [answer](HttpResponse response) { answer->Send(std::move(response)); });
     });
   }
+
+  // A request's answer, sent once: by the responder, or with status 500 when the last copy of
+  // the responder is dropped uncalled (a handler or a worker that threw, a callback lost), so
+  // the client is never left waiting until its idle timeout.
+  class PendingAnswer {
+   public:
+    explicit PendingAnswer(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    PendingAnswer(const PendingAnswer&) = delete;
+    PendingAnswer& operator=(const PendingAnswer&) = delete;
+
+    ~PendingAnswer() {
+      if (answered_.load(std::memory_order_relaxed)) return;
+      try {
+        spdlog::error("http: a request was dropped unanswered; answering 500");
+        HttpResponse response = session_->server_->error_response_(500, "Internal failure");
+        // Posted, not dispatched: this may run while a handler's stack unwinds.
+        net::post(session_->socket_.get_executor(),
+                  [session = session_, r = std::move(response)]() mutable {
+                    session->Write(std::move(r));
+                  });
+      } catch (...) {
+        // Out of memory even for the error: the idle timeout closes the connection.
+      }
+    }
+
+    // The responder may run on any thread: it writes at once when on this connection's
+    // thread (a handler that answered inline), else hops there.
+    void Send(HttpResponse response) {
+      if (answered_.exchange(true, std::memory_order_relaxed)) {
+        spdlog::error("http: a request was answered twice; the second answer is dropped");
+        return;
+      }
+      net::dispatch(session_->socket_.get_executor(),
+                    [session = session_, r = std::move(response)]() mutable {
+                      session->Write(std::move(r));
+                    });
+    }
+
+   private:
+    const std::shared_ptr<Session> session_;
+    // Set by the first call of Send. The destructor, whichever thread drops the last copy, is
+    // ordered after every call by the shared_ptr's release.
+    std::atomic<bool> answered_{false};
+  };
 
   void Reject(int status, std::string_view message) {
     keep_alive_ = false;

@@ -23,13 +23,17 @@ struct HttpServerOptions {
   int max_connections = 10000;
 };
 
-// Called exactly once per request, from any thread, with the response to send.
+// Called exactly once per request, from any thread, with the response to send. A second call
+// is logged and dropped. When the last copy is destroyed uncalled (a handler that threw, a
+// task that was lost), the server answers 500 itself, so no client waits for its timeout.
 using Responder = std::function<void(HttpResponse)>;
 // Handles one request. It may respond later, from another thread (e.g. once an append is
-// durable). It runs on a server I/O thread and must not block.
+// durable). It runs on a server I/O thread and must not block. An exception it throws is
+// logged, and the request answered 500 unless it was answered already.
 using Handler = std::function<void(HttpRequest&& request, Responder respond)>;
 // Makes the response for a request the server rejects before the handler sees it
-// (status 413 body too large, 431 headers too large, 400 malformed).
+// (status 413 body too large, 431 headers too large, 400 malformed), and for one whose
+// handler failed to answer (500).
 using ErrorResponseMaker = std::function<HttpResponse(int status, std::string_view message)>;
 
 // HTTP/1.1 server on Boost.Beast: keep-alive, pipelined requests answered in order (one at a

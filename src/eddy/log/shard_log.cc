@@ -7,6 +7,7 @@
 #include <future>
 
 #include "eddy/base/check.h"
+#include "eddy/base/guarded.h"
 
 namespace eddy::log {
 
@@ -123,7 +124,11 @@ void ShardLog::PublishSegments(SegmentList segments) {
 }
 
 void ShardLog::Complete(Completions* completions) {
-  for (auto& [done, result] : *completions) done(result);
+  // One callback that throws must not skip the others (their appends would never be
+  // answered), leave callbacks_in_flight_ raised or end the scheduler's thread.
+  for (auto& [done, result] : *completions) {
+    RunGuarded("shard log: an append's callback", [&] { done(result); });
+  }
   completions->clear();
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "eddy/base/check.h"
+#include "eddy/base/guarded.h"
 #include "eddy/base/md5.h"
 #include "eddy/io/file_system.h"
 #include "eddy/stream/sequence_number.h"
@@ -721,7 +722,8 @@ void StreamService::RetentionLoop() {
     retention_cv_.wait_for(lock, std::chrono::milliseconds(options_.retention_check_ms));
     if (stopping_) break;
     lock.unlock();
-    EnforceRetention();
+    // One that throws is logged and tried again at the next check, not the end of the process.
+    RunGuarded("stream retention", [this] { EnforceRetention(); });
     lock.lock();
   }
 }

@@ -7,6 +7,8 @@
 #include <future>
 #include <utility>
 
+#include "eddy/base/guarded.h"
+
 namespace eddy::table {
 
 GroupCommitter::GroupCommitter(rocksdb::DB* db, bool enabled) : db_(db), enabled_(enabled) {
@@ -154,13 +156,7 @@ void GroupCommitter::Run() {
     for (auto& done : batch) {
       // One failing answer (out of memory while building it) must not end the thread that
       // answers every other write.
-      try {
-        done(synced);
-      } catch (const std::exception& e) {
-        spdlog::error("tables: a callback after a sync threw: {}", e.what());
-      } catch (...) {
-        spdlog::error("tables: a callback after a sync threw");
-      }
+      RunGuarded("tables: a callback after a sync", [&] { done(synced); });
     }
     batch.clear();
     lock.lock();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "eddy/base/guarded.h"
 #include "eddy/table/change_streams.h"
 
 namespace eddy::table {
@@ -28,8 +29,12 @@ void TableSweeper::Start() {
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();
-      auto swept = SweepOnce();
-      if (!swept.ok()) spdlog::warn("TTL sweep: {}", swept.status().ToString());
+      // A pass that throws (a bug, memory exhausted) is logged, and the next one runs after
+      // the interval: it must not end the process.
+      RunGuarded("TTL sweeper: a pass", [this] {
+        auto swept = SweepOnce();
+        if (!swept.ok()) spdlog::warn("TTL sweep: {}", swept.status().ToString());
+      });
       lock.lock();
       wake_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
                      [this] { return stopping_; });

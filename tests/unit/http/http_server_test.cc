@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -98,6 +99,25 @@ class HttpServerTest : public ::testing::Test {
                             {"x-broken", "a\r\nInjected: yes"},
                             {"Content-Length", "999"}};
           }
+          if (req.Header("x-throw") == "1") throw std::runtime_error("a bug in the handler");
+          if (req.Header("x-throw") == "after-answer") {
+            respond(resp);
+            throw std::runtime_error("a bug after the answer");
+          }
+          if (req.Header("x-drop") == "1") {
+            // The responder is lost on another thread, never called (a lost callback).
+            std::thread([respond]() mutable {
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
+              respond = nullptr;
+            }).detach();
+            return;
+          }
+          if (req.Header("x-twice") == "1") {
+            respond(resp);
+            resp.body = "second answer";
+            respond(std::move(resp));
+            return;
+          }
           if (req.Header("x-later") == "1") {
             // Answer from another thread, later, as durable appends do.
             std::thread([resp, respond]() mutable {
@@ -137,6 +157,54 @@ TEST_F(HttpServerTest, HandlersMayAnswerLaterFromAnotherThread) {
   RawClient c(server_->port());
   c.Send(Post("abc", "x-later: 1\r\n"));
   EXPECT_NE(c.ReadResponse().find(" 3"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheConnectionGoesOn) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(Post("abc", "x-throw: 1\r\n"));
+  const std::string failed = c.ReadResponse();
+  EXPECT_NE(failed.find("HTTP/1.1 500"), std::string::npos) << failed;
+  c.Send(Post("abcd"));  // the same connection, and the I/O thread, still serve
+  const std::string next = c.ReadResponse();
+  EXPECT_NE(next.find("HTTP/1.1 200"), std::string::npos) << next;
+  EXPECT_NE(next.find("POST /  4"), std::string::npos) << next;
+}
+
+TEST_F(HttpServerTest, AThrowAfterTheAnswerLeavesTheAnswerAlone) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(Post("abc", "x-throw: after-answer\r\n"));
+  const std::string answer = c.ReadResponse();
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  c.Send(Post("abcd"));
+  const std::string next = c.ReadResponse();  // not a stray 500 for the request before
+  EXPECT_NE(next.find("HTTP/1.1 200"), std::string::npos) << next;
+  EXPECT_NE(next.find("POST /  4"), std::string::npos) << next;
+}
+
+TEST_F(HttpServerTest, AResponderDroppedUncalledIsAnswered500) {
+  Start();
+  RawClient c(server_->port());
+  const auto start = std::chrono::steady_clock::now();
+  c.Send(Post("abc", "x-drop: 1\r\n"));
+  const std::string failed = c.ReadResponse();
+  EXPECT_NE(failed.find("HTTP/1.1 500"), std::string::npos) << failed;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));  // not a timeout
+  c.Send(Post("abcd"));
+  EXPECT_NE(c.ReadResponse().find("HTTP/1.1 200"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ASecondAnswerToOneRequestIsDropped) {
+  Start();
+  RawClient c(server_->port());
+  c.Send(Post("abc", "x-twice: 1\r\n"));
+  const std::string first = c.ReadResponse();
+  EXPECT_NE(first.find("POST /  3"), std::string::npos) << first;
+  c.Send(Post("abcd"));
+  const std::string next = c.ReadResponse();  // this request's own answer, not the stray one
+  EXPECT_EQ(next.find("second answer"), std::string::npos) << next;
+  EXPECT_NE(next.find("POST /  4"), std::string::npos) << next;
 }
 
 TEST_F(HttpServerTest, AnOversizedBodyThatWaitsFor100ContinueGets413Instead) {

@@ -1,6 +1,9 @@
 #include "eddy/log/shard_log.h"
 
 #include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
 #include <thread>
 
 #include "log_test_util.h"
@@ -293,6 +296,24 @@ TEST_F(LogTest, WeakerDurabilityModesAckWithoutWaitingAndSyncOnClose) {
     OpenLog();
     EXPECT_EQ(ReadAll(), Numbered(10)) << DurabilityName(d);
   }
+}
+
+TEST_F(LogTest, ACallbackThatThrowsLeavesTheOthersAndCloseAlone) {
+  OpenLog();
+  std::promise<Status> second;
+  auto second_done = second.get_future();
+  AppendRecord a{"k", std::nullopt, "a"};
+  AppendRecord b{"k", std::nullopt, "b"};
+  log_->AppendAsync({&a, 1},
+                    [](const Result<AppendResult>&) { throw std::runtime_error("a bug"); });
+  log_->AppendAsync({&b, 1},
+                    [&second](const Result<AppendResult>& r) { second.set_value(r.status()); });
+  ASSERT_EQ(second_done.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(second_done.get().ok());
+  AppendOne("c");                   // the scheduler's threads still sync
+  EXPECT_TRUE(log_->Close().ok());  // does not wait forever for the callback that threw
+  OpenLog();
+  EXPECT_EQ(ReadAll(), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST_F(LogTest, ClosedLogRefusesAppendsButStillReads) {

@@ -100,10 +100,13 @@ http::HttpResponse AwsRouter::MakeErrorResponse(const ApiError& error,
 }
 
 http::HttpResponse AwsRouter::ErrorResponse(int status, std::string_view message) {
-  // Oversized or malformed requests never reach a service: answer in the JSON 1.1 shape,
-  // which every AWS JSON-protocol client parses.
-  ApiError error{status, status == 413 ? "SerializationException" : "ValidationException",
-                 std::string(message)};
+  // Oversized or malformed requests never reach a service, and a request whose handler failed
+  // (500) is answered without it: in the JSON 1.1 shape, which every AWS JSON-protocol client
+  // parses. InternalFailure is AWS's common 500, which the SDKs retry.
+  const char* type = status == 413   ? "SerializationException"
+                     : status >= 500 ? "InternalFailure"
+                                     : "ValidationException";
+  ApiError error{status, type, std::string(message)};
   return MakeErrorResponse(error, "application/x-amz-json-1.1", NewRequestId());
 }
 

@@ -43,7 +43,8 @@ class AwsRouter {
 
   void Handle(http::HttpRequest&& request, http::Responder respond) const;
 
-  // The response for requests the HTTP layer rejects (oversized bodies and headers).
+  // The response for requests the HTTP layer rejects (oversized bodies and headers, malformed
+  // requests) or answers itself because their handler failed (500: InternalFailure).
   static http::HttpResponse ErrorResponse(int status, std::string_view message);
 
   static http::HttpResponse MakeErrorResponse(const ApiError& error, std::string_view content_type,

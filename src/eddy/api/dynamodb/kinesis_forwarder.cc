@@ -9,6 +9,7 @@
 
 #include "eddy/api/aws/json_writer.h"
 #include "eddy/api/dynamodb/attribute_json.h"
+#include "eddy/base/guarded.h"
 #include "eddy/base/md5.h"
 
 namespace eddy::api::dynamodb {
@@ -115,7 +116,10 @@ uint64_t ForwardedSequence(std::string_view id, uint32_t table_id) {
 void KinesisForwarder::Start() {
   thread_ = std::thread([this] {
     for (;;) {
-      const uint64_t forwarded = ForwardOnce();
+      // A pass that throws (a bug, memory exhausted) is logged and retried after the interval,
+      // as one that failed: it must not end the process.
+      uint64_t forwarded = 0;
+      RunGuarded("Kinesis forwarder: a pass", [&] { forwarded = ForwardOnce(); });
       std::unique_lock lock(mu_);
       if (stopping_) return;
       if (forwarded == 0) {
