@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -589,6 +592,33 @@ TEST_F(TableStoreTest, ADurableWriteIsSeenByReadersOnceAnswered) {
     auto got = store_->GetItem("orders", {{"pk", S("item-" + std::to_string(t))}, {"sk", N("1")}});
     ASSERT_TRUE(got.ok() && *got);
     EXPECT_EQ((*got)->at("n"), N(std::to_string(kWrites)));
+  }
+}
+
+// RocksDB's own log must not grow with every group commit (Debian's library defaults to DEBUG,
+// which logged each FlushWAL).
+TEST_F(TableStoreTest, RocksDbsOwnLogDoesNotGrowWithEverySync) {
+  sync_ = true;
+  Reopen();
+  ASSERT_TRUE(store_->CreateTable(Orders()).ok());
+  const auto log_path = dir_.path() / "LOG";
+  ASSERT_TRUE(std::filesystem::exists(log_path));
+  const Item key{{"pk", S("a")}, {"sk", N("1")}};
+  const auto size_before = std::filesystem::file_size(log_path);
+  for (int i = 0; i < 200; ++i) {
+    Item item = key;
+    item["n"] = N(std::to_string(i));
+    ASSERT_TRUE(store_->Write("orders", key, PutMutation(item)).ok());
+    std::promise<Status> synced;  // one sync each
+    store_->AfterDurable([&synced](Status s) { synced.set_value(std::move(s)); });
+    ASSERT_TRUE(synced.get_future().get().ok());
+  }
+  // The 200 syncs wrote nothing there (a DEBUG line each would be about 18 KB).
+  EXPECT_LT(std::filesystem::file_size(log_path) - size_before, 2000u);
+  std::ifstream log(log_path);
+  std::string line;
+  while (std::getline(log, line)) {
+    EXPECT_EQ(line.find("[DEBUG]"), std::string::npos) << line;
   }
 }
 
