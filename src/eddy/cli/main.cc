@@ -25,8 +25,9 @@ int main(int argc, char** argv) {
   eddy::server::ServerOptions serve_options;
   std::string serve_durability = "sync";
   int serve_exit = 0;
-  auto* serve = app.add_subcommand(
-      "serve", "Serve the AWS APIs (Kinesis Data Streams) over HTTP until SIGINT/SIGTERM");
+  auto* serve = app.add_subcommand("serve",
+                                   "Serve the AWS APIs (Kinesis Data Streams, DynamoDB, DynamoDB "
+                                   "Streams) over HTTP until SIGINT/SIGTERM");
   serve->add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
   serve->add_option("--port", serve_options.port, "Port to listen on (0: any free port)")
       ->capture_default_str();
