@@ -195,7 +195,9 @@ TEST_F(TableStoreSyncFailureTest, AfterAFailedFsyncWritesStopUntilARestart) {
   // Nothing is acknowledged from now on.
   EXPECT_FALSE(Durability(*store_).ok());
   auto refused = store_->Write("plain", after_, PutMutation(after_));
-  if (refused.ok()) EXPECT_FALSE(Durability(*store_).ok());
+  if (refused.ok()) {
+    EXPECT_FALSE(Durability(*store_).ok());
+  }
   EXPECT_FALSE(Visible(after_));
 
   Open();  // the restart
