@@ -33,13 +33,55 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
+// The request body bytes all connections together may hold at once
+// (HttpServerOptions::max_buffered_body_bytes). Thread-safe.
+class BodyBudget {
+ public:
+  explicit BodyBudget(size_t limit) : limit_(limit) {}
+
+  // Takes `bytes` from the budget; false (and nothing taken) when that would pass the limit.
+  bool TryTake(size_t bytes) {
+    size_t used = used_.load(std::memory_order_relaxed);
+    do {
+      if (bytes > limit_ - used) return false;
+    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+    return true;
+  }
+  void Give(size_t bytes) { used_.fetch_sub(bytes, std::memory_order_relaxed); }
+
+ private:
+  const size_t limit_;
+  std::atomic<size_t> used_{0};
+};
+
+// What the parser reports when the body budget refuses a body: the request is answered 503.
+const boost::system::error_code kOverBodyBudget =
+    boost::system::errc::make_error_code(boost::system::errc::not_enough_memory);
+
 // Parses one request straight into an HttpRequest: Beast's message parser (the request line,
 // fields, Content-Length and chunked bodies, and the header and body limits), without its
 // field container, which allocated a node per header only for OnRead to copy them all out.
+//
+// The body's bytes are taken from the server's BodyBudget before they are buffered (all of a
+// declared Content-Length at once, a chunked body 64 KiB at a time) and given back when the
+// parser is destroyed: when the connection reads its next request (its answer has been
+// written) or closes.
 class RequestParser final : public bhttp::basic_parser<true> {
  public:
-  explicit RequestParser(size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {
+  RequestParser(size_t max_body_bytes, BodyBudget* budget)
+      : max_body_bytes_(max_body_bytes), budget_(budget) {
     request_.headers.reserve(16);
+  }
+  ~RequestParser() override { budget_->Give(reserved_); }
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
+
+  // Holds at least `bytes` of body from the budget; false when the budget refuses.
+  bool ReserveBody(size_t bytes) {
+    if (bytes <= reserved_) return true;
+    if (!budget_->TryTake(bytes - reserved_)) return false;
+    reserved_ = bytes;
+    return true;
   }
 
   // REQUIRES: is_done().
@@ -72,12 +114,23 @@ class RequestParser final : public bhttp::basic_parser<true> {
   // grown piecemeal nor copied again by a parser that needs padding. (A declared length over
   // the limit never gets here: the parser refuses it first.)
   void on_body_init_impl(const boost::optional<uint64_t>& content_length,
-                         beast::error_code&) override {
+                         beast::error_code& ec) override {
     if (content_length && *content_length <= max_body_bytes_) {
+      if (!ReserveBody(static_cast<size_t>(*content_length))) {
+        ec = kOverBodyBudget;
+        return;
+      }
       request_.body.reserve(static_cast<size_t>(*content_length) + HttpRequest::kBodySpareCapacity);
     }
   }
-  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+  size_t on_body_impl(beast::string_view body, beast::error_code& ec) override {
+    const size_t needed = request_.body.size() + body.size();
+    if (needed > reserved_ &&
+        !ReserveBody(
+            std::max(needed, std::min(reserved_ + kChunkedReserveStep, max_body_bytes_)))) {
+      ec = kOverBodyBudget;
+      return 0;
+    }
     request_.body.append(body.data(), body.size());
     return body.size();
   }
@@ -87,7 +140,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
   }
   void on_finish_impl(beast::error_code&) override {}
 
+  static constexpr size_t kChunkedReserveStep = 64 << 10;
+
   const size_t max_body_bytes_;
+  BodyBudget* const budget_;
+  size_t reserved_ = 0;  // taken from budget_
   HttpRequest request_;
   int version_ = 11;
   bool expects_continue_ = false;
@@ -171,6 +228,8 @@ class HttpServer::Impl {
   const HttpServerOptions options_;
   const Handler handler_;
   const ErrorResponseMaker error_response_;
+  // Before contexts_: the sessions their destruction ends give their body bytes back to it.
+  BodyBudget body_budget_{options_.max_buffered_body_bytes};
   std::vector<std::unique_ptr<net::io_context>> contexts_;
   size_t next_context_ = 0;  // round robin of new connections (on the first thread)
   tcp::acceptor acceptor_;
@@ -208,7 +267,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void Read() {
-    parser_.emplace(server_->options_.max_body_bytes);
+    parser_.reset();  // gives the last request's body bytes back first
+    parser_.emplace(server_->options_.max_body_bytes, &server_->body_budget_);
     parser_->body_limit(server_->options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
     ArmTimer(server_->options_.idle_timeout_seconds);
@@ -221,6 +281,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // large has been refused by now, with 413, and gets no 100.
   void OnHeader(beast::error_code ec, size_t bytes) {
     if (ec || parser_->is_done()) return OnRead(ec, bytes);
+    // A declared body is taken from the budget before any of it is read, or sent 100.
+    if (const auto length = parser_->content_length();
+        length && *length <= server_->options_.max_body_bytes &&
+        !parser_->ReserveBody(static_cast<size_t>(*length))) {
+      CancelTimer();
+      return RejectOverBudget();
+    }
     if (parser_->expects_continue()) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
@@ -250,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // way to answer it (a client retrying it would run it twice).
     if (!ec && !socket_.is_open()) return;
     if (ec == bhttp::error::end_of_stream) return Close();
+    if (ec == kOverBodyBudget) return RejectOverBudget();
     if (ec) {
       const bool parse_error =
           ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
@@ -317,6 +385,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // ordered after every call by the shared_ptr's release.
     std::atomic<bool> answered_{false};
   };
+
+  // Too many request bodies are buffered at once: the client may retry (the AWS SDKs retry a
+  // 503), on a new connection, once some have been answered.
+  void RejectOverBudget() {
+    Reject(503, "The server holds too many request bodies at once; retry later");
+  }
 
   void Reject(int status, std::string_view message) {
     keep_alive_ = false;

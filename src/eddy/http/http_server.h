@@ -18,9 +18,12 @@ struct HttpServerOptions {
   size_t max_header_bytes = 64 << 10;
   int idle_timeout_seconds = 120;  // a connection silent this long is closed
   int stop_grace_seconds = 10;     // how long Stop() waits for requests in flight
-  // Connections open at once; past it new ones are closed at once. With max_body_bytes this
-  // bounds the memory requests can hold.
+  // Connections open at once; past it new ones are closed at once.
   int max_connections = 10000;
+  // Request body bytes buffered at once, all connections together. A request whose body would
+  // pass it is answered 503 (before its body is read, when it declares its length) and its
+  // connection closed; so many clients sending large bodies at once cannot exhaust memory.
+  size_t max_buffered_body_bytes = size_t{1} << 30;
 };
 
 // Called exactly once per request, from any thread, with the response to send. A second call

@@ -207,6 +207,76 @@ TEST_F(HttpServerTest, ASecondAnswerToOneRequestIsDropped) {
   EXPECT_NE(next.find("POST /  4"), std::string::npos) << next;
 }
 
+// A client that declared an 8,000-byte body and was told to send it (100 Continue): the server
+// holds those bytes of its budget from then on.
+void HoldBudget(RawClient& holder, size_t bytes) {
+  holder.Send("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+              std::to_string(bytes) + "\r\n\r\n");
+  ASSERT_NE(holder.ReadHead().find("HTTP/1.1 100"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, BodiesPastTheServersBudgetGet503UntilItHasRoom) {
+  HttpServerOptions options;
+  options.max_buffered_body_bytes = 10000;
+  Start(options);
+  RawClient holder(server_->port());
+  HoldBudget(holder, 8000);
+  {
+    RawClient late(server_->port());  // a declared length: refused before its body is read
+    late.Send(Post(std::string(5000, 'x')));
+    const std::string refused = late.ReadResponse();
+    EXPECT_NE(refused.find("HTTP/1.1 503"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("Connection: close"), std::string::npos) << refused;
+  }
+  {
+    RawClient waiting(server_->port());  // not even a 100 Continue
+    waiting.Send(
+        "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+    EXPECT_NE(waiting.ReadResponse().find("HTTP/1.1 503"), std::string::npos);
+  }
+  {
+    RawClient chunked(server_->port());  // no length: refused once its chunks pass the budget
+    chunked.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    const std::string chunk(1000, 'c');
+    for (int i = 0; i < 5; ++i) chunked.Send("3e8\r\n" + chunk + "\r\n");
+    chunked.Send("0\r\n\r\n");
+    EXPECT_NE(chunked.ReadResponse().find("HTTP/1.1 503"), std::string::npos);
+  }
+  RawClient small(server_->port());  // what fits is served meanwhile
+  small.Send(Post(std::string(1000, 'x')));
+  EXPECT_NE(small.ReadResponse().find("HTTP/1.1 200"), std::string::npos);
+
+  holder.Send(std::string(8000, 'h'));
+  const std::string held = holder.ReadResponse();
+  EXPECT_NE(held.find("HTTP/1.1 200"), std::string::npos) << held;
+  EXPECT_NE(held.find(" 8000"), std::string::npos) << held;
+  holder.Send(Post("next"));  // the next request gives the answered body's bytes back
+  EXPECT_NE(holder.ReadResponse().find("HTTP/1.1 200"), std::string::npos);
+  RawClient retry(server_->port());
+  retry.Send(Post(std::string(9000, 'x')));
+  EXPECT_NE(retry.ReadResponse().find("HTTP/1.1 200"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, AClosedConnectionGivesItsBodyBytesBack) {
+  HttpServerOptions options;
+  options.max_buffered_body_bytes = 10000;
+  Start(options);
+  {
+    RawClient holder(server_->port());
+    HoldBudget(holder, 8000);
+  }  // gone before sending its body
+  // The server notices the close at its next read; then the budget has room again.
+  std::string answer;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    RawClient c(server_->port());
+    c.Send(Post(std::string(5000, 'x')));
+    answer = c.ReadResponse();
+    if (answer.find("HTTP/1.1 200") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+}
+
 TEST_F(HttpServerTest, AnOversizedBodyThatWaitsFor100ContinueGets413Instead) {
   HttpServerOptions options;
   options.max_body_bytes = 1000;

@@ -101,9 +101,11 @@ http::HttpResponse AwsRouter::MakeErrorResponse(const ApiError& error,
 
 http::HttpResponse AwsRouter::ErrorResponse(int status, std::string_view message) {
   // Oversized or malformed requests never reach a service, and a request whose handler failed
-  // (500) is answered without it: in the JSON 1.1 shape, which every AWS JSON-protocol client
-  // parses. InternalFailure is AWS's common 500, which the SDKs retry.
+  // (500), or that finds the server too busy (503), is answered without it: in the JSON 1.1
+  // shape, which every AWS JSON-protocol client parses. InternalFailure and ServiceUnavailable
+  // are AWS's common 500 and 503, which the SDKs retry.
   const char* type = status == 413   ? "SerializationException"
+                     : status == 503 ? "ServiceUnavailable"
                      : status >= 500 ? "InternalFailure"
                                      : "ValidationException";
   ApiError error{status, type, std::string(message)};
