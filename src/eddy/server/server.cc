@@ -105,15 +105,18 @@ void Server::Stop() {
   // Before the streams: it may be waiting on an append.
   if (parts_->forwarder) parts_->forwarder->Stop();
   if (parts_->streams) parts_->streams->Stop();
-  parts_->http.reset();
   parts_->router.reset();
   parts_->kinesis.reset();
   parts_->dynamodb.reset();  // joins its workers (they finish what they started)
   parts_->dynamodb_streams.reset();
   parts_->forwarder.reset();
   parts_->ttl.reset();
-  parts_->tables.reset();
+  parts_->tables.reset();  // its committer answers the writes it still holds
   parts_->streams.reset();
+  // Last: until now a worker, the table committer or a shard log could still hold a request's
+  // responder, and a connection must not outlive the I/O contexts it belongs to. (Stop() above
+  // already ended the I/O threads: nothing calls the router any more.)
+  parts_->http.reset();
   parts_.reset();
 }
 
