@@ -186,11 +186,10 @@ TEST_F(HttpServerTest, AThrowAfterTheAnswerLeavesTheAnswerAlone) {
 TEST_F(HttpServerTest, AResponderDroppedUncalledIsAnswered500) {
   Start();
   RawClient c(server_->port());
-  const auto start = std::chrono::steady_clock::now();
   c.Send(Post("abc", "x-drop: 1\r\n"));
+  // An answer, not the end of the client's 5 s wait (which would read nothing).
   const std::string failed = c.ReadResponse();
   EXPECT_NE(failed.find("HTTP/1.1 500"), std::string::npos) << failed;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));  // not a timeout
   c.Send(Post("abcd"));
   EXPECT_NE(c.ReadResponse().find("HTTP/1.1 200"), std::string::npos);
 }
