@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -253,9 +254,9 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     remote_ = socket_.remote_endpoint(ec).address().to_string(ec);
     socket_.set_option(tcp::no_delay(true), ec);
-    // Room for 64 KiB per read: Beast reads no more than the buffer's free capacity, and a
-    // large request body read 512 bytes at a time costs a system call each.
-    buffer_.reserve(64 << 10);
+    // Beast reads no more than the buffer's free capacity (at least 512 bytes): 4 KiB takes
+    // a small request in one system call, and costs an idle connection little.
+    buffer_.reserve(kIdleReadBufferBytes);
   }
 
   ~Session() { server_->connections_.fetch_sub(1, std::memory_order_relaxed); }
@@ -268,6 +269,11 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     parser_.reset();  // gives the last request's body bytes back first
+    if (buffer_.capacity() > kIdleReadBufferBytes && buffer_.size() == 0) {
+      // A large body grew it: an idle connection goes back to the small buffer.
+      buffer_.shrink_to_fit();
+      buffer_.reserve(kIdleReadBufferBytes);
+    }
     parser_.emplace(server_->options_.max_body_bytes, &server_->body_budget_);
     parser_->body_limit(server_->options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
@@ -306,6 +312,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    // A body larger than the small buffer (or of unknown length) is read 64 KiB at a time: at
+    // 4 KiB, a megabyte costs 256 system calls.
+    if (const auto length = parser_->content_length(); !length || *length > kIdleReadBufferBytes) {
+      buffer_.reserve(kBodyReadBufferBytes);
+    }
     bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -407,14 +418,15 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     ArmTimer(5);
-    socket_.async_read_some(net::buffer(drain_buffer_),
+    drain_buffer_ = std::make_unique<char[]>(kDrainBufferBytes);
+    socket_.async_read_some(net::buffer(drain_buffer_.get(), kDrainBufferBytes),
                             beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
   }
 
   void OnDrain(beast::error_code ec, size_t bytes) {
     drained_ += bytes;
     if (ec || drained_ > kMaxDrainBytes) return Close();
-    socket_.async_read_some(net::buffer(drain_buffer_),
+    socket_.async_read_some(net::buffer(drain_buffer_.get(), kDrainBufferBytes),
                             beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
   }
 
@@ -482,6 +494,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string response_head_;  // reused: its capacity stays from one answer to the next
   std::string response_body_;
   static constexpr size_t kMaxDrainBytes = 64 << 20;
+  static constexpr size_t kDrainBufferBytes = 16 << 10;
+  static constexpr size_t kIdleReadBufferBytes = 4 << 10;
+  static constexpr size_t kBodyReadBufferBytes = 64 << 10;
 
   std::string remote_;
   bool keep_alive_ = true;
@@ -489,7 +504,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool rejected_ = false;
   size_t drained_ = 0;
   uint64_t timer_generation_ = 0;
-  std::array<char, 16384> drain_buffer_{};
+  std::unique_ptr<char[]> drain_buffer_;  // only while draining a refused request's body
 };
 
 }  // namespace

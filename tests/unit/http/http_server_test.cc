@@ -276,6 +276,26 @@ TEST_F(HttpServerTest, AClosedConnectionGivesItsBodyBytesBack) {
   EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
 }
 
+// The read buffer grows for a large body and shrinks back once the connection is idle; bytes
+// of a pipelined request behind the large one survive both.
+TEST_F(HttpServerTest, LargeAndSmallBodiesAlternateOnOneConnection) {
+  Start();
+  RawClient c(server_->port());
+  const std::string large(200 * 1024, 'L');
+  c.Send(Post(large) + Post("small"));  // the second one pipelined behind the first
+  const std::string first = c.ReadResponse();
+  EXPECT_NE(first.find("POST /  204800"), std::string::npos) << first.substr(0, 200);
+  const std::string second = c.ReadResponse();
+  EXPECT_NE(second.find("POST /  5"), std::string::npos) << second;
+  for (int i = 0; i < 3; ++i) {
+    c.Send(Post(large, "x-body: 1\r\n"));  // echoed back whole
+    const std::string echoed = c.ReadResponse();
+    EXPECT_EQ(echoed.substr(echoed.size() - large.size()), large);
+    c.Send(Post("tiny"));
+    EXPECT_NE(c.ReadResponse().find("POST /  4"), std::string::npos);
+  }
+}
+
 TEST_F(HttpServerTest, AnOversizedBodyThatWaitsFor100ContinueGets413Instead) {
   HttpServerOptions options;
   options.max_body_bytes = 1000;
