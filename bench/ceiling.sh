@@ -27,18 +27,9 @@ if ! command -v wrk >/dev/null || ! [ -x /usr/sbin/nginx ]; then
   "$root/scripts/install-deps.sh" --ceiling >&2
 fi
 
-work=$(mktemp -d /tmp/eddy-ceiling.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ -f "$work/nginx.pid" ]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi
-  sleep 0.2
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/script_lib.sh
+source "$root/bench/script_lib.sh"
+bench_scratch ceiling
 
 free_port() {  # a port nothing listens on (bash only: no python or ss needed)
   local port
@@ -46,14 +37,6 @@ free_port() {  # a port nothing listens on (bash only: no python or ss needed)
     port=$((20000 + RANDOM % 20000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
-}
-wait_for_port() {  # port
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "ceiling.sh: nothing listens on 127.0.0.1:$1" >&2
-  return 1
 }
 cpu_ticks() {  # pid... -> user+system clock ticks of every thread of these processes
   local total=0 pid stat fields
@@ -157,17 +140,19 @@ http {
 }
 EOF
 /usr/sbin/nginx -c "$work/nginx.conf" -e "$work/nginx/error.log"
-wait_for_port "$nginx_port"
-mapfile -t nginx_pids < <(pgrep -P "$(cat "$work/nginx.pid")"; cat "$work/nginx.pid")
+wait_for_port "$nginx_port" || { echo "ceiling.sh: nginx did not start" >&2; exit 1; }
+nginx_master=$(cat "$work/nginx.pid")
+pids+=("$nginx_master")  # it runs detached: stopped on exit by its pid
+mapfile -t nginx_pids < <(pgrep -P "$nginx_master"; echo "$nginx_master")
 phase nginx "$work/limits.lua" "$nginx_port" "${nginx_pids[@]}"
-kill "$(cat "$work/nginx.pid")"
-rm -f "$work/nginx.pid"
+kill "$nginx_master"
+pids=()
 
 eddy_port=$(free_port)
 "$eddy" serve --port "$eddy_port" --data-dir "$work/eddy-data" >"$work/eddy.log" 2>&1 &
 eddy_pid=$!
 pids+=("$eddy_pid")
-wait_for_port "$eddy_port"
+wait_for_port "$eddy_port" "$eddy_pid" || { echo "ceiling.sh: eddy serve did not start" >&2; exit 1; }
 status=$(dynamodb_call "$eddy_port" CreateTable \
   '{"TableName":"ceiling","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}')
 case "$status" in *" 200 "*) ;; *) echo "ceiling.sh: CreateTable answered: $status" >&2; exit 1 ;; esac

@@ -33,27 +33,12 @@ if [ ${#args[@]} -eq 0 ]; then
 fi
 
 [ -x "$eddy" ] || { echo "peers.sh: build eddy first (make build)" >&2; exit 2; }
-work=$(mktemp -d /tmp/eddy-peers.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/script_lib.sh
+source "$root/bench/script_lib.sh"
+bench_scratch peers
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for_port() {  # port pid
-  for _ in $(seq 1 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
 }
 need_node() {
   if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
