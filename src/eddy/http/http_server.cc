@@ -63,10 +63,11 @@ const boost::system::error_code kOverBodyBudget =
 // fields, Content-Length and chunked bodies, and the header and body limits), without its
 // field container, which allocated a node per header only for OnRead to copy them all out.
 //
-// The body's bytes are taken from the server's BodyBudget before they are buffered (all of a
-// declared Content-Length at once, a chunked body 64 KiB at a time) and given back when the
-// parser is destroyed: when the connection reads its next request (its answer has been
-// written) or closes.
+// The body's bytes are taken from the server's BodyBudget before they are buffered and given
+// back when the parser is destroyed: when the connection reads its next request (its answer
+// has been written) or closes. The session reserves a declared Content-Length whole, as soon
+// as the head is in (ReserveBody); bytes past what is reserved (a chunked body) are taken
+// 64 KiB at a time as they arrive.
 class RequestParser final : public bhttp::basic_parser<true> {
  public:
   RequestParser(size_t max_body_bytes, BodyBudget* budget)
@@ -115,12 +116,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
   // grown piecemeal nor copied again by a parser that needs padding. (A declared length over
   // the limit never gets here: the parser refuses it first.)
   void on_body_init_impl(const boost::optional<uint64_t>& content_length,
-                         beast::error_code& ec) override {
+                         beast::error_code&) override {
     if (content_length && *content_length <= max_body_bytes_) {
-      if (!ReserveBody(static_cast<size_t>(*content_length))) {
-        ec = kOverBodyBudget;
-        return;
-      }
       request_.body.reserve(static_cast<size_t>(*content_length) + HttpRequest::kBodySpareCapacity);
     }
   }
