@@ -51,7 +51,7 @@ void CheckRefusal(const ApiError& error) {
 
 void CheckItemRoundTrips(const dynamodb::Item& item) {
   // The storage form gives back the same item.
-  auto stored = eddy::table::DecodeItem(eddy::table::EncodeItem(item));
+  auto stored = eddy::model::DecodeItem(eddy::model::EncodeItem(item));
   Check(stored.ok(), "storage decode", stored.status().ToString());
   Check(*stored == item, "storage round trip", dynamodb::ItemToJson(item));
   // The JSON form decodes to the same item and is canonical.
@@ -64,8 +64,8 @@ void CheckItemRoundTrips(const dynamodb::Item& item) {
   Check(again == item, "JSON round trip", json);
   Check(dynamodb::ItemToJson(again) == json, "canonical JSON", json);
   // The item-level checks run on anything that decodes.
-  const dynamodb::KeySchema schema{{"pk", eddy::table::ValueType::kString},
-                                   dynamodb::KeyAttribute{"sk", eddy::table::ValueType::kNumber}};
+  const dynamodb::KeySchema schema{{"pk", eddy::model::ValueType::kString},
+                                   dynamodb::KeyAttribute{"sk", eddy::model::ValueType::kNumber}};
   if (auto e = dynamodb::CheckItemKey(item, schema)) {
     CheckRefusal(*e);
   } else {

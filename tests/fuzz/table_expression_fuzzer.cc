@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "eddy/table/attribute_value.h"
+#include "eddy/model/attribute_value.h"
 #include "eddy/table/expression/condition.h"
 #include "eddy/table/expression/expression_inputs.h"
 #include "eddy/table/expression/key_condition.h"
@@ -33,10 +33,10 @@ namespace {
 
 using eddy::Result;
 using eddy::Status;
-using eddy::table::AttributeValue;
-using eddy::table::Item;
-using eddy::table::Number;
-using eddy::table::ValueType;
+using eddy::model::AttributeValue;
+using eddy::model::Item;
+using eddy::model::Number;
+using eddy::model::ValueType;
 namespace ex = eddy::table::expression;
 
 const ex::ExpressionKind kKinds[] = {ex::ExpressionKind::kCondition, ex::ExpressionKind::kFilter,
@@ -128,8 +128,8 @@ std::string Category(const Status& status) {
 }
 
 void CheckItem(const Item& item) {
-  const std::string encoded = eddy::table::EncodeItem(item);
-  Result<Item> decoded = eddy::table::DecodeItem(encoded);
+  const std::string encoded = eddy::model::EncodeItem(item);
+  Result<Item> decoded = eddy::model::DecodeItem(encoded);
   if (!decoded.ok() || *decoded != item) {
     std::fprintf(stderr, "an updated item does not round-trip\n");
     abort();

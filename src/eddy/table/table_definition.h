@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "eddy/base/result.h"
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 
 namespace eddy::table {
 

@@ -10,7 +10,7 @@
 
 #include "eddy/base/clock.h"
 #include "eddy/base/result.h"
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 #include "eddy/table/change_record.h"
 #include "eddy/table/table_definition.h"
 

@@ -7,8 +7,7 @@
 #include <string_view>
 #include <utility>
 
-#include "eddy/table/attribute_value.h"
-#include "eddy/table/number.h"
+#include "eddy/table/model_types.h"
 #include "eddy/table/table_store.h"
 
 namespace eddy::table::testing {

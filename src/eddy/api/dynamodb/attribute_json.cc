@@ -11,8 +11,8 @@
 namespace eddy::api::dynamodb {
 namespace {
 
-using table::Number;
-using table::ValueType;
+using model::Number;
+using model::ValueType;
 
 // Message texts. Where they come from: captures of DynamoDB's answers published with other
 // emulators' test suites (dynalite's, run against AWS; moto's `aws_verified` tests; ScyllaDB's
@@ -274,7 +274,7 @@ bool ValueDecoder::Container(int depth) {
 bool ValueDecoder::List(const rapidjson::Value& json, int depth, AttributeValue* out) {
   if (!ListShape(json)) return false;
   if (!Container(depth)) return false;
-  table::AttributeList elements;
+  model::AttributeList elements;
   elements.reserve(json.Size());
   for (const auto& element : json.GetArray()) {
     if (!Value(element, depth + 1, &elements.emplace_back())) return false;
@@ -462,7 +462,7 @@ std::optional<ApiError> DecodeExpressionAttributeNames(const rapidjson::Value& j
 }
 
 void WriteAttributeValue(JsonWriter& w, const AttributeValue& value) {
-  w.StartObject().Key(table::TypeName(value.type()));
+  w.StartObject().Key(model::TypeName(value.type()));
   switch (value.type()) {
     case ValueType::kString:
       w.String(value.bytes());
@@ -516,7 +516,7 @@ void WriteAttributeMap(JsonWriter& w, const AttributeMap& map) {
 }
 
 std::string ItemToJson(const Item& item) {
-  JsonWriter w(64 + table::ItemSizeBytes(item) * 2);
+  JsonWriter w(64 + model::ItemSizeBytes(item) * 2);
   WriteAttributeMap(w, item);
   return w.Take();
 }
@@ -549,7 +549,7 @@ std::optional<ApiError> CheckKeyValue(const KeyAttribute& attribute, const Attri
 }  // namespace
 
 std::optional<ApiError> CheckItemSize(const Item& item) {
-  if (table::ItemSizeBytes(item) <= kMaxItemBytes) return std::nullopt;
+  if (model::ItemSizeBytes(item) <= kMaxItemBytes) return std::nullopt;
   return ApiError::Validation("Item size has exceeded the maximum allowed size");
 }
 
@@ -564,7 +564,7 @@ std::optional<ApiError> CheckItemKey(const Item& item, const KeySchema& schema) 
     if (it->second.type() != attribute->type) {
       return ApiError::Validation(fmt::format(
           "{}Type mismatch for key {} expected: {} actual: {}", kInvalid, attribute->name,
-          table::TypeName(attribute->type), table::TypeName(it->second.type())));
+          model::TypeName(attribute->type), model::TypeName(it->second.type())));
     }
     if (auto e = CheckKeyValue(*attribute, it->second, attribute == &schema.partition)) return e;
   }

@@ -10,13 +10,13 @@
 
 #include "eddy/api/aws/api_error.h"
 #include "eddy/api/aws/json_writer.h"
-#include "eddy/table/attribute_value.h"
+#include "eddy/model/attribute_value.h"
 #include "eddy/table/table_definition.h"
 
 namespace eddy::api::dynamodb {
 
 // The DynamoDB JSON codec for attribute values: wire JSON ({"S": "x"}, {"M": {...}}, ...) to
-// table::AttributeValue and back, validating as DynamoDB does and answering with its messages.
+// model::AttributeValue and back, validating as DynamoDB does and answering with its messages.
 //
 // Errors come in two kinds, as AWS's request pipeline produces them:
 //  - SerializationException: the JSON does not have the shape of the model (e.g. {"S": 5},
@@ -33,9 +33,9 @@ namespace eddy::api::dynamodb {
 //
 // Thread-safety: pure functions.
 
-using table::AttributeMap;
-using table::AttributeValue;
-using table::Item;
+using model::AttributeMap;
+using model::AttributeValue;
+using model::Item;
 
 // ExpressionAttributeValues (":v" -> value) and ExpressionAttributeNames ("#n" -> name).
 using ExpressionValues = std::map<std::string, AttributeValue, std::less<>>;
@@ -47,7 +47,7 @@ using ExpressionNames = std::map<std::string, std::string, std::less<>>;
 // refused, for items, keys and expression values alike.
 inline constexpr int kMaxNestingLevels = 32;
 inline constexpr int kMaxValueDepth = kMaxNestingLevels - 1;
-inline constexpr size_t kMaxItemBytes = 400 * 1024;    // table::ItemSizeBytes
+inline constexpr size_t kMaxItemBytes = 400 * 1024;    // model::ItemSizeBytes
 inline constexpr size_t kMaxPartitionKeyBytes = 2048;  // S: UTF-8 bytes, B: raw bytes
 inline constexpr size_t kMaxSortKeyBytes = 1024;
 
@@ -105,7 +105,7 @@ std::string ItemToJson(const Item& item);
 using table::KeyAttribute;
 using table::KeySchema;
 
-// "Item size has exceeded the maximum allowed size" past kMaxItemBytes (table::ItemSizeBytes).
+// "Item size has exceeded the maximum allowed size" past kMaxItemBytes (model::ItemSizeBytes).
 [[nodiscard]] std::optional<ApiError> CheckItemSize(const Item& item);
 
 // The key attributes of a whole item (PutItem), partition key first, each in turn: missing ("...

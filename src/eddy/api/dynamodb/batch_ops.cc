@@ -18,7 +18,7 @@ namespace {
 constexpr size_t kMaxTransactionBytes = 4 << 20;
 
 namespace expr = table::expression;
-using table::Item;
+using model::Item;
 
 constexpr size_t kMaxBatchWrite = 25;
 constexpr size_t kMaxBatchGet = 100;
@@ -116,7 +116,7 @@ void WriteWriteCapacity(JsonWriter& w, const std::vector<WriteSpec>& specs,
   std::map<std::string, double> units;
   for (size_t i = 0; i < specs.size(); ++i) {
     const auto& sized = results[i].after ? results[i].after : results[i].before;
-    units[specs[i].table] += factor * WriteUnits(sized ? table::ItemSizeBytes(*sized) : 0);
+    units[specs[i].table] += factor * WriteUnits(sized ? model::ItemSizeBytes(*sized) : 0);
   }
   WriteConsumedCapacityList(w, units);
 }
@@ -253,7 +253,7 @@ void DynamoDbApi::BatchGetItem(const RequestContext&, JsonRequest& req, ApiReply
         unprocessed.emplace_back(&spec, &k);
         continue;
       }
-      const size_t size = item ? table::ItemSizeBytes(*item) : 0;
+      const size_t size = item ? model::ItemSizeBytes(*item) : 0;
       units[spec.table] += ReadUnits(size, spec.consistent);
       if (!item) continue;
       bytes += size;
@@ -351,7 +351,7 @@ void DynamoDbApi::TransactWriteItems(const RequestContext&, JsonRequest& req, Ap
     }
     // The items a transaction writes may add up to 4 MB (a Put counts its item, the other
     // actions their key).
-    transaction_bytes += table::ItemSizeBytes(kind == WriteSpec::Kind::kPut ? spec.item : spec.key);
+    transaction_bytes += model::ItemSizeBytes(kind == WriteSpec::Kind::kPut ? spec.item : spec.key);
     if (transaction_bytes > kMaxTransactionBytes) {
       return answer(ApiError::Validation(
           "Transaction request cannot be larger than 4 MB: the aggregate size of its items "

@@ -50,7 +50,7 @@ void RunSingleWrite(table::TableStore* tables, JsonRequest& req, WriteSpec::Kind
   auto written = tables->Write(spec.table, spec.key, spec.MakeMutation());
   if (!written.ok()) return reply(spec.RefusalError(written.status()));
 
-  std::optional<table::Item> attributes;
+  std::optional<model::Item> attributes;
   const auto paths = spec.update ? spec.update->UpdatedPaths() : std::vector<expr::DocumentPath>();
   switch (returns) {
     case Returns::kNone:
@@ -76,7 +76,7 @@ void RunSingleWrite(table::TableStore* tables, JsonRequest& req, WriteSpec::Kind
   }
   if (capacity) {
     const auto& sized = written->after ? written->after : written->before;
-    WriteConsumedCapacity(w, spec.table, WriteUnits(sized ? table::ItemSizeBytes(*sized) : 0));
+    WriteConsumedCapacity(w, spec.table, WriteUnits(sized ? model::ItemSizeBytes(*sized) : 0));
   }
   w.EndObject();
   reply(w.Take());
@@ -101,7 +101,7 @@ void DynamoDbApi::GetItem(const RequestContext&, JsonRequest& req, ApiReply& rep
   bool capacity = false;
   if (auto e = ReadReturnConsumedCapacity(req, &capacity)) return reply(*e);
 
-  table::Item key;
+  model::Item key;
   if (auto e = DecodeKey(*key_json, &key)) return reply(*e);
   RequestExpressions expressions;
   if (legacy.any()) {
@@ -133,7 +133,7 @@ void DynamoDbApi::GetItem(const RequestContext&, JsonRequest& req, ApiReply& rep
   if (capacity) {
     WriteConsumedCapacity(
         w, *table_name,
-        ReadUnits(*item ? table::ItemSizeBytes(**item) : 0, consistent.value_or(false)));
+        ReadUnits(*item ? model::ItemSizeBytes(**item) : 0, consistent.value_or(false)));
   }
   w.EndObject();
   reply(w.Take());

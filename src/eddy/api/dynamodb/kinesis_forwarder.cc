@@ -45,9 +45,9 @@ std::string_view StringMember(std::string_view json, std::string_view name) {
 std::string KinesisChangeRecordJson(const table::TableDefinition& table,
                                     const table::ChangeRecord& change, bool microsecond,
                                     std::string_view region) {
-  size_t size = table::ItemSizeBytes(change.keys);
-  if (change.new_image) size += table::ItemSizeBytes(*change.new_image);
-  if (change.old_image) size += table::ItemSizeBytes(*change.old_image);
+  size_t size = model::ItemSizeBytes(change.keys);
+  if (change.new_image) size += model::ItemSizeBytes(*change.new_image);
+  if (change.old_image) size += model::ItemSizeBytes(*change.old_image);
   const uint64_t seq = change.sequence;
   JsonWriter w(512);
   w.StartObject();

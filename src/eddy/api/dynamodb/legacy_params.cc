@@ -23,7 +23,7 @@ class Placeholders {
     out_->names.emplace(placeholder, std::string(attribute));
     return placeholder;
   }
-  std::string Value(table::AttributeValue value) {
+  std::string Value(model::AttributeValue value) {
     std::string placeholder = fmt::format(":l{}", out_->values.size());
     out_->values.emplace(placeholder, std::move(value));
     return placeholder;
@@ -35,7 +35,7 @@ class Placeholders {
 
 // AttributeValueList, decoded.
 std::optional<ApiError> ReadValueList(JsonRequest& req, const rapidjson::Value& condition,
-                                      std::vector<table::AttributeValue>* out) {
+                                      std::vector<model::AttributeValue>* out) {
   const auto* list = req.Array(condition, "AttributeValueList");
   if (req.error()) return req.error();
   if (list == nullptr) return std::nullopt;
@@ -48,7 +48,7 @@ std::optional<ApiError> ReadValueList(JsonRequest& req, const rapidjson::Value& 
 
 // One {ComparisonOperator, AttributeValueList} condition on `attribute` as expression text.
 std::variant<std::string, ApiError> Comparison(std::string_view op,
-                                               std::vector<table::AttributeValue> values,
+                                               std::vector<model::AttributeValue> values,
                                                const std::string& name, Placeholders& p,
                                                bool key_condition) {
   auto arguments = [&](size_t n) -> std::optional<ApiError> {
@@ -109,7 +109,7 @@ std::variant<std::string, ApiError> ExpectedText(JsonRequest& req, const rapidjs
     auto exists = req.Bool(m.value, "Exists");
     auto op = req.String(m.value, "ComparisonOperator");
     if (req.error()) return *req.error();
-    std::vector<table::AttributeValue> values;
+    std::vector<model::AttributeValue> values;
     if (auto e = ReadValueList(req, m.value, &values)) return *e;
     std::string part;
     const std::string name = p.Name(attribute);
@@ -130,7 +130,7 @@ std::variant<std::string, ApiError> ExpectedText(JsonRequest& req, const rapidjs
       if (value_json == nullptr) {
         return Invalid("Value must be provided when Exists is true for Attribute: " + attribute);
       }
-      table::AttributeValue v;
+      model::AttributeValue v;
       if (auto e = DecodeAttributeValue(*value_json, &v)) return *e;
       part = name + " = " + p.Value(std::move(v));
     }
@@ -151,7 +151,7 @@ std::variant<std::string, ApiError> ConditionsText(JsonRequest& req, const rapid
     auto op = req.String(m.value, "ComparisonOperator");
     if (req.error()) return *req.error();
     if (!op) return NotNull("comparisonOperator");
-    std::vector<table::AttributeValue> values;
+    std::vector<model::AttributeValue> values;
     if (auto e = ReadValueList(req, m.value, &values)) return *e;
     auto c = Comparison(*op, std::move(values),
                         p.Name(std::string_view(m.name.GetString(), m.name.GetStringLength())), p,
@@ -223,7 +223,7 @@ std::optional<ApiError> ReadLegacyParameters(JsonRequest& req, const rapidjson::
       const auto* value_json = req.Object(m.value, "Value");
       if (req.error()) return req.error();
       const std::string_view act = action ? *action : "PUT";
-      std::optional<table::AttributeValue> value;
+      std::optional<model::AttributeValue> value;
       if (value_json != nullptr) {
         value.emplace();
         if (auto e = DecodeAttributeValue(*value_json, &*value)) return e;
@@ -244,9 +244,9 @@ std::optional<ApiError> ReadLegacyParameters(JsonRequest& req, const rapidjson::
         if (!value) {
           return Invalid("Only DELETE action is allowed when no attribute value is specified");
         }
-        if (value->type() == table::ValueType::kList) {
+        if (value->type() == model::ValueType::kList) {
           // ADD of a list appends to it (creating it when missing).
-          const std::string empty = p.Value(table::AttributeValue::List({}));
+          const std::string empty = p.Value(model::AttributeValue::List({}));
           set.push_back(name + " = list_append(if_not_exists(" + name + ", " + empty + "), " +
                         p.Value(std::move(*value)) + ")");
         } else {

@@ -18,7 +18,7 @@ namespace eddy::api::dynamodb {
 namespace {
 
 namespace expr = table::expression;
-using table::Item;
+using model::Item;
 using table::TableDefinition;
 using table::TableStore;
 
@@ -240,7 +240,7 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
                        stopped_early = true;
                        return false;
                      }
-                     visited_bytes += table::ItemSizeBytes(entry);
+                     visited_bytes += model::ItemSizeBytes(entry);
                      last_evaluated = PageKeyOf(entry, def, index);
                      if (!accept(entry)) return true;
                      // A local index with a partial projection reads the table's item.
@@ -257,7 +257,7 @@ std::variant<std::string, ApiError> ReadPage(TableStore* tables, const TableDefi
                      }
                      const Item& item = fetched ? *fetched : entry;
                      ++scanned;
-                     bytes += table::ItemSizeBytes(item);
+                     bytes += model::ItemSizeBytes(item);
                      if (r.filter && !r.filter->Evaluate(item)) return true;
                      ++count;
                      if (!r.count_only)
@@ -296,7 +296,7 @@ void CollectAttributes(const expr::Condition& condition, std::set<std::string>* 
 // Narrows a partition's range to a sort-key condition.
 void ApplySortCondition(const expr::SortKeyCondition& c, const std::string& partition_prefix,
                         TableStore::ItemRange* range) {
-  auto at = [&](const table::AttributeValue& v) {
+  auto at = [&](const model::AttributeValue& v) {
     std::string k = partition_prefix;
     table::AppendKeyValue(v, &k);
     return k;

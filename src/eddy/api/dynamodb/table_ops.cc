@@ -16,7 +16,7 @@ namespace {
 using table::IndexDefinition;
 using table::KeyAttribute;
 using table::TableDefinition;
-using table::ValueType;
+using model::ValueType;
 
 constexpr size_t kMaxTags = 50;
 

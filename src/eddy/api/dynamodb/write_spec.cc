@@ -185,7 +185,7 @@ std::optional<ApiError> ParseWriteSpec(JsonRequest& req, const rapidjson::Value&
 }
 
 std::optional<ApiError> CheckIndexKeys(const table::TableDefinition& table,
-                                       const table::Item& item) {
+                                       const model::Item& item) {
   for (const auto& index : table.indexes) {
     for (const KeyAttribute* key :
          {&index.key.partition, index.key.sort ? &*index.key.sort : nullptr}) {
@@ -196,18 +196,18 @@ std::optional<ApiError> CheckIndexKeys(const table::TableDefinition& table,
         return ApiError::Validation(fmt::format(
             "One or more parameter values were invalid: Type mismatch for Index Key {} "
             "Expected: {} Actual: {} IndexName: {}",
-            key->name, table::TypeName(key->type), table::TypeName(it->second.type()), index.name));
+            key->name, model::TypeName(key->type), model::TypeName(it->second.type()), index.name));
       }
-      if (key->type != table::ValueType::kNumber && it->second.bytes().empty()) {
+      if (key->type != model::ValueType::kNumber && it->second.bytes().empty()) {
         return ApiError::Validation(fmt::format(
             "One or more parameter values are not valid. A value specified for a secondary "
             "index key is not supported. The AttributeValue for a key attribute cannot contain "
             "an empty {} value. IndexName: {}, IndexKey: {}",
-            key->type == table::ValueType::kString ? "string" : "binary", index.name, key->name));
+            key->type == model::ValueType::kString ? "string" : "binary", index.name, key->name));
       }
       const size_t max_bytes =
           key == &index.key.partition ? kMaxPartitionKeyBytes : kMaxSortKeyBytes;
-      if (key->type != table::ValueType::kNumber && it->second.bytes().size() > max_bytes) {
+      if (key->type != model::ValueType::kNumber && it->second.bytes().size() > max_bytes) {
         return ApiError::Validation(fmt::format(
             "One or more parameter values were invalid: Size limit exceeded for Index Key {} "
             "Actual Size: {} bytes Max Size: {} bytes IndexName: {}",
@@ -233,8 +233,8 @@ bool OnlyRemoves(const expr::UpdateExpression& update) {
 }  // namespace
 
 table::Mutation WriteSpec::MakeMutation() {
-  return [this](const std::optional<table::Item>& current) -> Result<std::optional<table::Item>> {
-    if (condition && !condition->Evaluate(current ? *current : table::Item())) {
+  return [this](const std::optional<model::Item>& current) -> Result<std::optional<model::Item>> {
+    if (condition && !condition->Evaluate(current ? *current : model::Item())) {
       condition_failed = true;
       failed_against = current;
       return Status::FailedPrecondition("The conditional request failed");
@@ -243,17 +243,17 @@ table::Mutation WriteSpec::MakeMutation() {
       case Kind::kConditionCheck:
         return current;
       case Kind::kPut:
-        return std::optional<table::Item>(item);
+        return std::optional<model::Item>(item);
       case Kind::kDelete:
-        return std::optional<table::Item>();
+        return std::optional<model::Item>();
       case Kind::kUpdate:
         break;
     }
     // An update of a missing item creates it from its key, unless it only removes things
     // (REMOVE, DELETE): then there is nothing to create.
-    const table::Item& before = current ? *current : key;
-    if (!update) return std::optional<table::Item>(before);
-    if (!current && OnlyRemoves(*update)) return std::optional<table::Item>();
+    const model::Item& before = current ? *current : key;
+    if (!update) return std::optional<model::Item>(before);
+    if (!current && OnlyRemoves(*update)) return std::optional<model::Item>();
     auto after = update->Apply(before);
     if (!after.ok()) {
       update_error = ApiError::Validation(after.status().message());
@@ -263,12 +263,12 @@ table::Mutation WriteSpec::MakeMutation() {
       update_error = std::move(e);
       return Status::InvalidArgument(update_error->message);
     }
-    if (table::ItemSizeBytes(*after) > kMaxItemBytes) {
+    if (model::ItemSizeBytes(*after) > kMaxItemBytes) {
       update_error =
           ApiError::Validation("Item size to update has exceeded the maximum allowed size");
       return Status::InvalidArgument(update_error->message);
     }
-    return std::optional<table::Item>(std::move(after).value());
+    return std::optional<model::Item>(std::move(after).value());
   };
 }
 

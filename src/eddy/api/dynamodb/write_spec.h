@@ -43,15 +43,15 @@ struct WriteSpec {
   Kind kind = Kind::kPut;
   std::string table;
   table::TableDefinition definition;
-  table::Item key;   // the key attributes
-  table::Item item;  // kPut: the whole new item
+  model::Item key;   // the key attributes
+  model::Item item;  // kPut: the whole new item
   std::optional<table::expression::ConditionExpression> condition;
   std::optional<table::expression::UpdateExpression> update;
   bool return_old_on_failure = false;  // ReturnValuesOnConditionCheckFailure=ALL_OLD
 
   // Set by the mutation when it refuses the write.
   bool condition_failed = false;
-  std::optional<table::Item> failed_against;  // the item the condition failed on
+  std::optional<model::Item> failed_against;  // the item the condition failed on
   std::optional<ApiError> update_error;       // an update that cannot apply to the item
 
   // The mutation this write performs. REQUIRES: `this` outlives the mutation's use.
@@ -88,7 +88,7 @@ ApiError NotNull(std::string_view member);
 // mismatch for Index Key ...") and not an empty S or B. An item without them is simply not in
 // that index.
 [[nodiscard]] std::optional<ApiError> CheckIndexKeys(const table::TableDefinition& table,
-                                                     const table::Item& item);
+                                                     const model::Item& item);
 // The same for a value outside an enum.
 ApiError BadEnum(std::string_view value, std::string_view member, std::string_view values);
 // A parameter eddy does not serve yet.

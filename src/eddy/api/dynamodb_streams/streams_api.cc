@@ -115,9 +115,9 @@ void WriteRecord(JsonWriter& w, const RequestContext& ctx, uint32_t table_id, St
       view == StreamViewType::kNewImage || view == StreamViewType::kNewAndOldImages;
   const bool old_image =
       view == StreamViewType::kOldImage || view == StreamViewType::kNewAndOldImages;
-  size_t size = table::ItemSizeBytes(change.keys);
-  if (new_image && change.new_image) size += table::ItemSizeBytes(*change.new_image);
-  if (old_image && change.old_image) size += table::ItemSizeBytes(*change.old_image);
+  size_t size = model::ItemSizeBytes(change.keys);
+  if (new_image && change.new_image) size += model::ItemSizeBytes(*change.new_image);
+  if (old_image && change.old_image) size += model::ItemSizeBytes(*change.old_image);
   w.StartObject();
   w.Key("eventID").String(fmt::format("{:08x}{:024x}", table_id, change.sequence));
   w.Key("eventName")
@@ -436,9 +436,9 @@ void DynamoDbStreamsApi::GetRecords(const RequestContext& ctx, JsonRequest& req,
         full = false;
         break;
       }
-      const size_t size = table::ItemSizeBytes(change.keys) +
-                          (change.new_image ? table::ItemSizeBytes(*change.new_image) : 0) +
-                          (change.old_image ? table::ItemSizeBytes(*change.old_image) : 0);
+      const size_t size = model::ItemSizeBytes(change.keys) +
+                          (change.new_image ? model::ItemSizeBytes(*change.new_image) : 0) +
+                          (change.old_image ? model::ItemSizeBytes(*change.old_image) : 0);
       if (count > 0 && bytes + size > kMaxRecordBytes) {
         full = true;
         break;

@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 #include "eddy/table/expression/document_path.h"
 
 namespace eddy::table::expression {

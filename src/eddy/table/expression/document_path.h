@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 
 namespace eddy::table::expression {
 

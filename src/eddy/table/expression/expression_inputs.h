@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "eddy/base/status.h"
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 
 namespace eddy::table::expression {
 

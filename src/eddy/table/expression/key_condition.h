@@ -4,7 +4,7 @@
 #include <string>
 
 #include "eddy/base/result.h"
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 #include "eddy/table/expression/ast.h"
 #include "eddy/table/expression/condition.h"
 

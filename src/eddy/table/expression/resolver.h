@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "eddy/base/status.h"
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 #include "eddy/table/expression/document_path.h"
 #include "eddy/table/expression/expression_inputs.h"
 #include "eddy/table/expression/syntax.h"

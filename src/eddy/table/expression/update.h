@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "eddy/base/result.h"
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 #include "eddy/table/expression/document_path.h"
 #include "eddy/table/expression/expression_inputs.h"
 

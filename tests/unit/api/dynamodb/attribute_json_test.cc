@@ -8,8 +8,8 @@
 namespace eddy::api::dynamodb {
 namespace {
 
-using table::Number;
-using table::ValueType;
+using model::Number;
+using model::ValueType;
 
 rapidjson::Document Json(std::string_view text) {
   rapidjson::Document doc;
@@ -125,7 +125,7 @@ TEST(AttributeJsonTest, EncodesTheCanonicalForm) {
 
 TEST(AttributeJsonTest, RoundTripsThroughStorageAndJson) {
   const Item item = MustDecodeItem(kSampleItem);
-  auto stored = table::DecodeItem(table::EncodeItem(item));
+  auto stored = model::DecodeItem(model::EncodeItem(item));
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_EQ(*stored, item);
   const std::string json = ItemToJson(*stored);
@@ -368,7 +368,7 @@ TEST(AttributeJsonTest, NestingLimit) {
   EXPECT_EQ(ValueError(NestedLists(kMaxValueDepth + 1)), nesting);
   // The deepest accepted value survives storage and re-encoding.
   EXPECT_EQ(MustDecodeItem(ItemToJson(deepest)), deepest);
-  auto stored = table::DecodeItem(table::EncodeItem(deepest));
+  auto stored = model::DecodeItem(model::EncodeItem(deepest));
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(*stored, deepest);
   // The same limit for expression values, named by key.

@@ -6,7 +6,7 @@
 namespace eddy::api::dynamodb {
 namespace {
 
-table::AttributeValue S(std::string s) { return table::AttributeValue::String(std::move(s)); }
+model::AttributeValue S(std::string s) { return model::AttributeValue::String(std::move(s)); }
 
 TEST(KinesisForwarderTest, RecordsHaveAwsShapeAndCarryTheirSequence) {
   table::TableDefinition t;
@@ -18,8 +18,8 @@ TEST(KinesisForwarderTest, RecordsHaveAwsShapeAndCarryTheirSequence) {
   c.origin = table::ChangeOrigin::kTimeToLive;
   c.time_us = 1'796'165'578'243'123;
   c.keys = {{"pk", S("a")}};
-  c.old_image = table::Item{{"pk", S("a")}, {"v", S("1")}};
-  c.new_image = table::Item{{"pk", S("a")}, {"v", S("2")}};
+  c.old_image = model::Item{{"pk", S("a")}, {"v", S("1")}};
+  c.new_image = model::Item{{"pk", S("a")}, {"v", S("2")}};
   for (bool micro : {false, true}) {
     const std::string json = KinesisChangeRecordJson(t, c, micro, "eu-west-1");
     rapidjson::Document d;

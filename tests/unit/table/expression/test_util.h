@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "eddy/table/attribute_value.h"
+#include "eddy/table/model_types.h"
 #include "eddy/table/expression/expression_inputs.h"
 
 namespace eddy::table::expression::testing {

@@ -1,10 +1,10 @@
-#include "eddy/table/attribute_value.h"
+#include "eddy/model/attribute_value.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-namespace eddy::table {
+namespace eddy::model {
 namespace {
 
 Number N(const char* s) { return *Number::Parse(s); }
@@ -116,4 +116,4 @@ TEST(AttributeValueTest, DamagedBytesAreCorruptionNeverACrash) {
 }
 
 }  // namespace
-}  // namespace eddy::table
+}  // namespace eddy::model

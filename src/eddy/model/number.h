@@ -6,7 +6,7 @@
 
 #include "eddy/base/result.h"
 
-namespace eddy::table {
+namespace eddy::model {
 
 // A DynamoDB number: an exact decimal with at most 38 significant digits and a magnitude of
 // 1E-130 .. 9.99…(38 nines)E+125, or zero. No floating point anywhere: values are parsed,
@@ -73,4 +73,4 @@ class Number {
   int32_t exponent_ = 0;
 };
 
-}  // namespace eddy::table
+}  // namespace eddy::model

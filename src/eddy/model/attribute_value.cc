@@ -1,10 +1,10 @@
-#include "eddy/table/attribute_value.h"
+#include "eddy/model/attribute_value.h"
 
 #include <algorithm>
 
 #include "eddy/base/coding.h"
 
-namespace eddy::table {
+namespace eddy::model {
 
 std::string_view TypeName(ValueType type) {
   switch (type) {
@@ -310,4 +310,4 @@ Result<Item> DecodeItem(std::string_view bytes) {
   return item;
 }
 
-}  // namespace eddy::table
+}  // namespace eddy::model

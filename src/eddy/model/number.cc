@@ -1,8 +1,8 @@
-#include "eddy/table/number.h"
+#include "eddy/model/number.h"
 
 #include <algorithm>
 
-namespace eddy::table {
+namespace eddy::model {
 
 namespace {
 
@@ -224,4 +224,4 @@ Result<Number> Number::DecodeOrdered(std::string_view bytes, size_t* consumed) {
   return Normalize(cls == 0x01, std::move(digits), exponent, false);
 }
 
-}  // namespace eddy::table
+}  // namespace eddy::model

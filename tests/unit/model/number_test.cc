@@ -1,4 +1,4 @@
-#include "eddy/table/number.h"
+#include "eddy/model/number.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace eddy::table {
+namespace eddy::model {
 namespace {
 
 std::string Norm(const std::string& text) {
@@ -152,4 +152,4 @@ TEST(NumberTest, KeyEncodingRoundTripsAndSortsLikeNumbers) {
 }
 
 }  // namespace
-}  // namespace eddy::table
+}  // namespace eddy::model

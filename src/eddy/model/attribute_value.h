@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "eddy/base/result.h"
-#include "eddy/table/number.h"
+#include "eddy/model/number.h"
 
-namespace eddy::table {
+namespace eddy::model {
 
 class AttributeValue;
 // Attribute name -> value. Ordered by name, so two maps with the same members are equal however
@@ -113,4 +113,4 @@ size_t ItemSizeBytes(const Item& item);
 std::string EncodeItem(const Item& item);
 Result<Item> DecodeItem(std::string_view bytes);
 
-}  // namespace eddy::table
+}  // namespace eddy::model
