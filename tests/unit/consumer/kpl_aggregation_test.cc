@@ -17,7 +17,14 @@ namespace {
 
 // A protobuf encoder for the KPL's messages, as the KPL writes them (field order as declared).
 
-enum WireType { kVarint = 0, kFixed64 = 1, kBytes = 2, kStartGroup = 3, kEndGroup = 4, kFixed32 = 5 };
+enum WireType {
+  kVarint = 0,
+  kFixed64 = 1,
+  kBytes = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5,
+};
 
 void PutKey(std::string* out, uint32_t field, WireType type) {
   PutVarint64(out, (uint64_t{field} << 3) | type);
@@ -236,8 +243,9 @@ TEST(KplAggregationTest, InvalidProtobufPassesThrough) {
 }
 
 TEST(KplAggregationTest, IndexOutsideItsTablePassesThrough) {
-  ExpectPassedThrough(Aggregate({"a", "b"}, {}, {{0, std::nullopt, "x", {}}, {2, std::nullopt, "y", {}}}),
-                      DeaggregateOutcome::kMalformed);
+  ExpectPassedThrough(
+      Aggregate({"a", "b"}, {}, {{0, std::nullopt, "x", {}}, {2, std::nullopt, "y", {}}}),
+      DeaggregateOutcome::kMalformed);
   ExpectPassedThrough(Aggregate({"a"}, {}, {{0, 0, "x", {}}}), DeaggregateOutcome::kMalformed);
   ExpectPassedThrough(Aggregate({"a"}, {"1"}, {{0, 1, "x", {}}}), DeaggregateOutcome::kMalformed);
   // 2^32 would be 0 after Java's (int) cast; here it is out of range.
@@ -302,22 +310,21 @@ TEST(KplAggregationTest, ShardRangeFilterDropsTheWholeAggregate) {
 
   // An explicit hash key wins over the partition key's MD5; the range's ends are inside it.
   const HashKeyRange exact{100, 200};
-  const std::string by_hash_key = Aggregate({"beta"}, {"100", "200", "0150", "201", "abc", ""},
-                                            {{0, 0, "x", {}}, {0, 1, "y", {}}, {0, 2, "z", {}}});
+  const std::vector<std::string> hash_keys = {"100", "200", "0150", "201", "abc", ""};
+  const std::string by_hash_key =
+      Aggregate({"beta"}, hash_keys, {{0, 0, "x", {}}, {0, 1, "y", {}}, {0, 2, "z", {}}});
   EXPECT_EQ(DeaggregateData(by_hash_key, &exact, &outcome).size(), 3u);
   EXPECT_EQ(outcome, DeaggregateOutcome::kDeaggregated);
   for (uint64_t bad : {3, 4, 5}) {  // 201, not a number, empty
-    const std::string data =
-        Aggregate({"beta"}, {"100", "200", "0150", "201", "abc", ""}, {{0, 0, "x", {}}, {0, bad, "y", {}}});
+    const std::string data = Aggregate({"beta"}, hash_keys, {{0, 0, "x", {}}, {0, bad, "y", {}}});
     EXPECT_TRUE(DeaggregateData(data, &exact, &outcome).empty()) << bad;
     EXPECT_EQ(outcome, DeaggregateOutcome::kOutsideShard);
     EXPECT_EQ(DeaggregateData(data, nullptr, &outcome).size(), 2u);
   }
   // 2^128 is above every shard.
   const HashKeyRange all;
-  EXPECT_TRUE(
-      DeaggregateData(Aggregate({"a"}, {"340282366920938463463374607431768211456"}, {{0, 0, "x", {}}}), &all)
-          .empty());
+  const std::string above = "340282366920938463463374607431768211456";
+  EXPECT_TRUE(DeaggregateData(Aggregate({"a"}, {above}, {{0, 0, "x", {}}}), &all).empty());
 }
 
 TEST(KplAggregationTest, KeysCopiedPastTheLimitPassThrough) {
