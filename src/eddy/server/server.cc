@@ -10,6 +10,7 @@
 #include "eddy/api/dynamodb_streams/streams_api.h"
 #include "eddy/api/kinesis/kinesis_api.h"
 #include "eddy/base/clock.h"
+#include "eddy/base/metrics.h"
 #include "eddy/http/http_server.h"
 #include "eddy/stream/stream_service.h"
 #include "eddy/table/table_store.h"
@@ -19,6 +20,8 @@ namespace eddy::server {
 
 class Server::Parts {
  public:
+  // First, so destroyed last: answers sent during shutdown still count into it.
+  std::unique_ptr<metrics::MetricsRegistry> metrics;
   std::unique_ptr<stream::StreamService> streams;
   std::unique_ptr<api::kinesis::KinesisApi> kinesis;
   std::unique_ptr<table::TableStore> tables;
@@ -31,6 +34,40 @@ class Server::Parts {
 };
 
 namespace {
+
+// Prometheus scrapes GET /metrics (a query string, which some scrapers add, is ignored). Every
+// other request goes to the AWS router, which answers a GET elsewhere as it always has.
+bool IsMetricsScrape(const http::HttpRequest& request) {
+  if (request.method != "GET") return false;
+  const std::string_view target = request.target;
+  return target.substr(0, target.find('?')) == "/metrics";
+}
+
+http::HttpResponse MetricsResponse(const metrics::MetricsRegistry& registry) {
+  http::HttpResponse response;
+  response.headers = {{"Content-Type", std::string(metrics::kTextContentType)}};
+  response.body = registry.RenderText();
+  return response;
+}
+
+// The server's own metrics (docs/metrics.md); the router adds eddy_api_requests_total.
+void RegisterServerMetrics(metrics::MetricsRegistry& registry, const stream::StreamService* streams,
+                           int shard_limit) {
+  registry
+      .AddGauge("eddy_server_start_time_seconds",
+                "When this server started, in seconds since the Unix epoch.")
+      .WithLabels({})
+      .Set(static_cast<double>(SystemClock()->NowMillis()) / 1000.0);
+  // Read at each scrape. The HTTP server stops before the streams are closed, so no scrape
+  // runs after they are gone.
+  registry.AddGauge("eddy_kinesis_open_shards", "Open Kinesis shards, all streams together.")
+      .SetCallback({}, [streams] { return static_cast<double>(streams->OpenShardCount()); });
+  registry
+      .AddGauge("eddy_kinesis_shard_limit",
+                "Open Kinesis shards allowed at once (eddy serve --shard-limit).")
+      .WithLabels({})
+      .Set(shard_limit);
+}
 
 // Every shard keeps a few files open; lift the soft descriptor limit to the hard one.
 void RaiseFileLimit() {
@@ -50,6 +87,7 @@ Server::~Server() { Stop(); }
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   RaiseFileLimit();
   auto parts = std::make_unique<Parts>();
+  parts->metrics = std::make_unique<metrics::MetricsRegistry>();
   stream::StreamServiceOptions stream_options;
   stream_options.data_dir = options.data_dir;
   stream_options.durability = options.durability;
@@ -78,7 +116,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   parts->ttl =
       std::make_unique<table::TableSweeper>(parts->tables.get(), SystemClock(), ttl_options);
   parts->ttl->Start();
-  parts->router = std::make_unique<api::AwsRouter>(SystemClock());
+  RegisterServerMetrics(*parts->metrics, parts->streams.get(), options.shard_limit);
+  parts->router = std::make_unique<api::AwsRouter>(SystemClock(), parts->metrics.get());
   parts->router->Register(parts->kinesis.get());
   parts->router->Register(parts->dynamodb.get());
   parts->router->Register(parts->dynamodb_streams.get());
@@ -87,13 +126,19 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   http_options.port = options.port;
   http_options.threads = options.http_threads;
   api::AwsRouter* router = parts->router.get();
-  EDDY_ASSIGN_OR_RETURN(parts->http,
-                        http::HttpServer::Start(
-                            http_options,
-                            [router](http::HttpRequest&& request, http::Responder respond) {
-                              router->Handle(std::move(request), std::move(respond));
-                            },
-                            &api::AwsRouter::ErrorResponse));
+  const metrics::MetricsRegistry* registry = parts->metrics.get();
+  EDDY_ASSIGN_OR_RETURN(
+      parts->http,
+      http::HttpServer::Start(
+          http_options,
+          [router, registry](http::HttpRequest&& request, http::Responder respond) {
+            if (IsMetricsScrape(request)) {
+              respond(MetricsResponse(*registry));  // short: a few locks, no I/O
+              return;
+            }
+            router->Handle(std::move(request), std::move(respond));
+          },
+          &api::AwsRouter::ErrorResponse));
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
 
@@ -117,7 +162,7 @@ void Server::Stop() {
   // responder, and a connection must not outlive the I/O contexts it belongs to. (Stop() above
   // already ended the I/O threads: nothing calls the router any more.)
   parts_->http.reset();
-  parts_.reset();
+  parts_.reset();  // and with it the metrics registry, now that nothing counts into it
 }
 
 int RunUntilSignal(const ServerOptions& options) {

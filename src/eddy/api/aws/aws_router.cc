@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cctype>
 #include <random>
 #include <thread>
 
@@ -82,9 +83,38 @@ std::string RegionFromAuthorization(std::string_view authorization) {
   return std::string(region);
 }
 
+AwsRouter::AwsRouter(Clock* clock, metrics::MetricsRegistry* metrics)
+    : clock_(clock),
+      requests_(metrics ? &metrics->AddCounter("eddy_api_requests_total",
+                                               "AWS API requests answered, by API and outcome.",
+                                               {"api", "outcome"})
+                        : nullptr),
+      // A request no service takes is always answered UnknownOperationException (400).
+      unknown_requests_{nullptr,
+                        requests_ ? &requests_->WithLabels({"unknown", "client_error"}) : nullptr,
+                        nullptr} {}
+
+AwsRouter::RequestCounters AwsRouter::CountersFor(std::string_view api) const {
+  if (requests_ == nullptr) return {};
+  const std::string name(api);
+  return {&requests_->WithLabels({name, "success"}), &requests_->WithLabels({name, "client_error"}),
+          &requests_->WithLabels({name, "server_error"})};
+}
+
+void AwsRouter::RequestCounters::Count(int http_status) const {
+  metrics::Counter* counter = http_status >= 500   ? server_error
+                              : http_status >= 400 ? client_error
+                                                   : success;
+  if (counter != nullptr) counter->Increment();
+}
+
 void AwsRouter::Register(AwsService* service) {
-  EDDY_CHECK(!services_.contains(service->target_prefix()));
-  services_.emplace(std::string(service->target_prefix()), service);
+  const std::string_view prefix = service->target_prefix();
+  EDDY_CHECK(!services_.contains(prefix));
+  // "DynamoDBStreams_20120810" -> "dynamodbstreams"
+  std::string api(prefix.substr(0, prefix.find('_')));
+  for (char& c : api) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  services_.emplace(std::string(prefix), Route{service, CountersFor(api)});
 }
 
 http::HttpResponse AwsRouter::MakeErrorResponse(const ApiError& error,
@@ -126,11 +156,12 @@ void AwsRouter::Handle(http::HttpRequest&& request, http::Responder respond) con
   const auto it =
       dot == std::string_view::npos ? services_.end() : services_.find(target.substr(0, dot));
   if (it == services_.end() || request.method != "POST") {
-    respond(MakeErrorResponse(ApiError::UnknownOperation(), "application/x-amz-json-1.1",
-                              context.request_id));
+    const ApiError error = ApiError::UnknownOperation();
+    (it == services_.end() ? unknown_requests_ : it->second.requests).Count(error.http_status);
+    respond(MakeErrorResponse(error, "application/x-amz-json-1.1", context.request_id));
     return;
   }
-  AwsService* service = it->second;
+  AwsService* service = it->second.service;
   context.operation = std::string(target.substr(dot + 1));
   std::string request_id = context.request_id;
   // The answer may come from another thread after the service is gone (a write answered by the
@@ -138,11 +169,13 @@ void AwsRouter::Handle(http::HttpRequest&& request, http::Responder respond) con
   service->Handle(
       context, std::move(request.body),
       [content_type = std::string(service->content_type()), request_id = std::move(request_id),
-       respond = std::move(respond)](ApiResult result) {
+       requests = it->second.requests, respond = std::move(respond)](ApiResult result) {
         if (auto* error = std::get_if<ApiError>(&result)) {
+          requests.Count(error->http_status);
           respond(MakeErrorResponse(*error, content_type, request_id));
           return;
         }
+        requests.Count(200);
         http::HttpResponse response;
         response.headers = {{"Content-Type", content_type}, {"x-amzn-RequestId", request_id}};
         response.body = std::move(std::get<std::string>(result));

@@ -8,6 +8,7 @@
 #include "eddy/api/aws/api_error.h"
 #include "eddy/api/aws/request_context.h"
 #include "eddy/base/clock.h"
+#include "eddy/base/metrics.h"
 #include "eddy/http/http_message.h"
 #include "eddy/http/http_server.h"
 
@@ -33,10 +34,18 @@ class AwsService {
 // Routes HTTP requests to services by X-Amz-Target and shapes their answers as AWS does:
 // status, `{"__type": ..., "message": ...}` errors, content type, x-amzn-RequestId.
 //
+// With a metrics registry, counts the requests it answers in eddy_api_requests_total{api,
+// outcome}: api is the target prefix's name in lower case ("kinesis", "dynamodb",
+// "dynamodbstreams"; "unknown" for a target no service has), outcome "success",
+// "client_error" (4xx) or "server_error" (5xx). The counters are looked up at Register, so a
+// request costs one relaxed atomic increment.
+//
 // Thread-safety: Register before serving; Handle is then thread-safe.
 class AwsRouter {
  public:
-  explicit AwsRouter(Clock* clock) : clock_(clock) {}
+  // `metrics` may be null (nothing counted); otherwise it must outlive every answer, including
+  // those a service sends after the router is gone.
+  explicit AwsRouter(Clock* clock, metrics::MetricsRegistry* metrics = nullptr);
 
   // REQUIRES: no service with the same prefix. The service must outlive the router.
   void Register(AwsService* service);
@@ -51,8 +60,25 @@ class AwsRouter {
                                               const std::string& request_id);
 
  private:
+  // One API's series of eddy_api_requests_total; null pointers without a registry.
+  struct RequestCounters {
+    metrics::Counter* success = nullptr;
+    metrics::Counter* client_error = nullptr;
+    metrics::Counter* server_error = nullptr;
+
+    void Count(int http_status) const;
+  };
+  struct Route {
+    AwsService* service;
+    RequestCounters requests;
+  };
+
+  RequestCounters CountersFor(std::string_view api) const;
+
   Clock* const clock_;
-  std::map<std::string, AwsService*, std::less<>> services_;
+  metrics::CounterFamily* const requests_;  // null without a registry
+  std::map<std::string, Route, std::less<>> services_;
+  RequestCounters unknown_requests_;
 };
 
 // The region in a SigV4 Authorization header's credential scope, or empty.
