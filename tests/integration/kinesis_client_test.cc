@@ -154,6 +154,12 @@ TEST_F(KinesisClientTest, SplitAndMergeShowInListShardsAndChildShards) {
   }
   ASSERT_EQ(got->child_shards.size(), 2u);
   EXPECT_EQ(got->child_shards[0].parent_shards, std::vector<std::string>{"shardId-000000000000"});
+  // Each child with its half of the hash key space.
+  EXPECT_EQ(got->child_shards[0].shard_id, (*shards)[1].shard_id);
+  EXPECT_EQ(got->child_shards[0].starting_hash_key, "0");
+  EXPECT_EQ(got->child_shards[0].ending_hash_key, "170141183460469231731687303715884105727");
+  EXPECT_EQ(got->child_shards[1].starting_hash_key, "170141183460469231731687303715884105728");
+  EXPECT_EQ(got->child_shards[1].ending_hash_key, "340282366920938463463374607431768211455");
 
   auto merge = kinesis_->MergeShards("reshard", (*shards)[1].shard_id, (*shards)[2].shard_id);
   ASSERT_TRUE(merge.ok()) << merge.error().ToString();
@@ -169,6 +175,48 @@ TEST_F(KinesisClientTest, SplitAndMergeShowInListShardsAndChildShards) {
   auto summary = kinesis_->DescribeStreamSummary("reshard");
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->open_shard_count, 2);
+}
+
+TEST_F(KinesisClientTest, AStreamArnIsSentAsStreamArn) {
+  ASSERT_TRUE(kinesis_->CreateStream("by-arn", 1).ok());
+  auto active = kinesis_->WaitForActive("by-arn");
+  ASSERT_TRUE(active.ok());
+  const std::string arn = active->arn;
+  ASSERT_TRUE(arn.starts_with("arn:")) << arn;
+
+  auto summary = kinesis_->DescribeStreamSummary(arn);
+  ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+  EXPECT_EQ(summary->name, "by-arn");
+  auto by_arn = kinesis_->WaitForActive(arn);
+  ASSERT_TRUE(by_arn.ok()) << by_arn.error().ToString();
+  auto shards = kinesis_->ListShards(arn);
+  ASSERT_TRUE(shards.ok()) << shards.error().ToString();
+  ASSERT_EQ(shards->size(), 1u);
+  auto one = kinesis_->PutRecord(arn, PutEntry{"one", "k", {}});
+  ASSERT_TRUE(one.ok()) << one.error().ToString();
+  auto two = kinesis_->PutRecords(arn, {PutEntry{"two", "k", {}}});
+  ASSERT_TRUE(two.ok()) << two.error().ToString();
+  EXPECT_EQ(two->failed_record_count, 0);
+  auto it = kinesis_->GetShardIterator(arn, (*shards)[0].shard_id, IteratorStart{});
+  ASSERT_TRUE(it.ok()) << it.error().ToString();
+  auto got = kinesis_->GetRecords(*it);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->records.size(), 2u);
+  EXPECT_EQ(got->records[0].data, "one");
+  EXPECT_EQ(got->records[1].data, "two");
+  ASSERT_TRUE(kinesis_->UpdateShardCount(arn, 2).ok());
+  ASSERT_TRUE(kinesis_->WaitForActive(arn).ok());
+
+  // The ARN of a stream that does not exist is looked up as an ARN, not refused as a name.
+  const std::string other = arn.substr(0, arn.rfind('/') + 1) + "no-such-stream";
+  auto missing = kinesis_->DescribeStreamSummary(other);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().type, "ResourceNotFoundException");
+
+  ASSERT_TRUE(kinesis_->DeleteStream(arn).ok());
+  auto gone = kinesis_->DescribeStreamSummary("by-arn");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().type, "ResourceNotFoundException");
 }
 
 }  // namespace

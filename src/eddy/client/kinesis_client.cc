@@ -3,11 +3,11 @@
 #include <simdjson.h>
 
 #include <chrono>
-#include <cmath>
 #include <thread>
 
 #include "eddy/base/base64.h"
 #include "eddy/client/json_body.h"
+#include "eddy/client/json_response.h"
 
 namespace eddy::client {
 
@@ -15,56 +15,15 @@ namespace {
 
 using simdjson::dom::element;
 
-// A parser per thread: simdjson's parser reuses its buffers between documents.
-simdjson::dom::parser& ThreadParser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
-}
-
-AwsError BadResponse(std::string_view operation, std::string_view why) {
-  return AwsError{0, "BadResponse",
-                  std::string(operation) + " answered something unexpected: " + std::string(why)};
-}
-
-// Parses a response body; a body that is not a JSON object is a BadResponse.
-Outcome<element> ParseBody(std::string_view operation, const std::string& body) {
-  element doc;
-  if (auto err = ThreadParser().parse(body).get(doc); err) {
-    return BadResponse(operation, simdjson::error_message(err));
-  }
-  if (!doc.is_object()) return BadResponse(operation, "not a JSON object");
-  return doc;
-}
-
-std::string StringField(const element& object, std::string_view key) {
-  std::string_view v;
-  if (object[key].get(v) == simdjson::SUCCESS) return std::string(v);
-  return "";
-}
-
-int64_t IntField(const element& object, std::string_view key) {
-  int64_t v = 0;
-  if (object[key].get(v) == simdjson::SUCCESS) return v;
-  return 0;
-}
-
-// AWS JSON timestamps: seconds since the epoch, possibly with a fraction.
-int64_t TimestampField(const element& object, std::string_view key) {
-  double seconds = 0;
-  if (object[key].get(seconds) == simdjson::SUCCESS) return std::llround(seconds * 1000.0);
-  return 0;
+// The stream a request names: AWS's operations take StreamName or StreamARN (botocore's kinesis
+// model), and a consumer is configured with either, so a string that is an ARN goes as one.
+JsonBody& StreamKey(JsonBody& body, const std::string& stream) {
+  return body.Key(stream.starts_with("arn:") ? "StreamARN" : "StreamName").String(stream);
 }
 
 template <typename T>
 Outcome<T> Fail(const Outcome<std::string>& call) {
   return call.error();
-}
-
-Outcome<Empty> CallForNothing(AwsJsonClient& json, std::string_view operation,
-                              const std::string& body) {
-  auto call = json.Call(operation, body);
-  if (!call.ok()) return call.error();
-  return Empty{};
 }
 
 }  // namespace
@@ -105,15 +64,14 @@ Outcome<Empty> KinesisClient::CreateStream(const std::string& name,
 Outcome<Empty> KinesisClient::DeleteStream(const std::string& name,
                                            bool enforce_consumer_deletion) {
   JsonBody body;
-  body.Open().Key("StreamName").String(name);
+  StreamKey(body.Open(), name);
   if (enforce_consumer_deletion) body.Key("EnforceConsumerDeletion").Bool(true);
   return CallForNothing(*json_, "DeleteStream", body.Close().Take());
 }
 
 Outcome<StreamSummary> KinesisClient::DescribeStreamSummary(const std::string& name) {
   JsonBody body;
-  auto call = json_->Call("DescribeStreamSummary",
-                          body.Open().Key("StreamName").String(name).Close().Take());
+  auto call = json_->Call("DescribeStreamSummary", StreamKey(body.Open(), name).Close().Take());
   if (!call.ok()) return Fail<StreamSummary>(call);
   auto doc = ParseBody("DescribeStreamSummary", *call);
   if (!doc.ok()) return doc.error();
@@ -180,9 +138,9 @@ Outcome<std::vector<ShardInfo>> KinesisClient::ListShards(const std::string& nam
   for (;;) {
     JsonBody body;
     body.Open();
-    // NextToken and StreamName are mutually exclusive in ListShards.
+    // NextToken and StreamName/StreamARN are mutually exclusive in ListShards.
     if (next_token.empty()) {
-      body.Key("StreamName").String(name);
+      StreamKey(body, name);
     } else {
       body.Key("NextToken").String(next_token);
     }
@@ -220,7 +178,7 @@ Outcome<PutRecordResult> KinesisClient::PutRecord(const std::string& stream,
                                                   const PutEntry& entry) {
   JsonBody body;
   body.Reserve(base64::EncodedSize(entry.data.size()) + 128);
-  body.Open().Key("StreamName").String(stream).Key("Data").Base64(entry.data);
+  StreamKey(body.Open(), stream).Key("Data").Base64(entry.data);
   body.Key("PartitionKey").String(entry.partition_key);
   if (!entry.explicit_hash_key.empty()) body.Key("ExplicitHashKey").String(entry.explicit_hash_key);
   auto call = json_->Call("PutRecord", body.Close().Take());
@@ -239,7 +197,7 @@ Outcome<PutRecordsResult> KinesisClient::PutRecords(const std::string& stream,
   }
   JsonBody body;
   body.Reserve(size);
-  body.Open().Key("StreamName").String(stream).Key("Records").OpenArray();
+  StreamKey(body.Open(), stream).Key("Records").OpenArray();
   for (const auto& e : entries) {
     body.Open().Key("Data").Base64(e.data).Key("PartitionKey").String(e.partition_key);
     if (!e.explicit_hash_key.empty()) body.Key("ExplicitHashKey").String(e.explicit_hash_key);
@@ -275,7 +233,7 @@ Outcome<std::string> KinesisClient::GetShardIterator(const std::string& stream,
                                                      const std::string& shard_id,
                                                      const IteratorStart& start) {
   JsonBody body;
-  body.Open().Key("StreamName").String(stream).Key("ShardId").String(shard_id);
+  StreamKey(body.Open(), stream).Key("ShardId").String(shard_id);
   body.Key("ShardIteratorType").String(IteratorTypeName(start.type));
   if (start.type == IteratorType::kAtSequenceNumber ||
       start.type == IteratorType::kAfterSequenceNumber) {
@@ -327,6 +285,11 @@ Outcome<GetRecordsResult> KinesisClient::GetRecords(const std::string& shard_ite
     for (auto item : children) {
       ChildShard child;
       child.shard_id = StringField(item, "ShardId");
+      element range;
+      if (item["HashKeyRange"].get(range) == simdjson::SUCCESS && range.is_object()) {
+        child.starting_hash_key = StringField(range, "StartingHashKey");
+        child.ending_hash_key = StringField(range, "EndingHashKey");
+      }
       simdjson::dom::array parents;
       if (item["ParentShards"].get(parents) == simdjson::SUCCESS) {
         for (auto p : parents) {
@@ -343,7 +306,7 @@ Outcome<GetRecordsResult> KinesisClient::GetRecords(const std::string& shard_ite
 Outcome<Empty> KinesisClient::SplitShard(const std::string& stream, const std::string& shard_id,
                                          const std::string& new_starting_hash_key) {
   JsonBody body;
-  body.Open().Key("StreamName").String(stream).Key("ShardToSplit").String(shard_id);
+  StreamKey(body.Open(), stream).Key("ShardToSplit").String(shard_id);
   body.Key("NewStartingHashKey").String(new_starting_hash_key).Close();
   return CallForNothing(*json_, "SplitShard", body.Take());
 }
@@ -351,7 +314,7 @@ Outcome<Empty> KinesisClient::SplitShard(const std::string& stream, const std::s
 Outcome<Empty> KinesisClient::MergeShards(const std::string& stream, const std::string& shard_id,
                                           const std::string& adjacent_shard_id) {
   JsonBody body;
-  body.Open().Key("StreamName").String(stream).Key("ShardToMerge").String(shard_id);
+  StreamKey(body.Open(), stream).Key("ShardToMerge").String(shard_id);
   body.Key("AdjacentShardToMerge").String(adjacent_shard_id).Close();
   return CallForNothing(*json_, "MergeShards", body.Take());
 }
@@ -359,7 +322,7 @@ Outcome<Empty> KinesisClient::MergeShards(const std::string& stream, const std::
 Outcome<Empty> KinesisClient::UpdateShardCount(const std::string& stream,
                                                int target_shard_count) {
   JsonBody body;
-  body.Open().Key("StreamName").String(stream).Key("TargetShardCount").Int(target_shard_count);
+  StreamKey(body.Open(), stream).Key("TargetShardCount").Int(target_shard_count);
   body.Key("ScalingType").String("UNIFORM_SCALING").Close();
   return CallForNothing(*json_, "UpdateShardCount", body.Take());
 }

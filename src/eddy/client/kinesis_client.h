@@ -80,6 +80,8 @@ struct Record {
 struct ChildShard {
   std::string shard_id;
   std::vector<std::string> parent_shards;
+  std::string starting_hash_key;  // decimal, from its HashKeyRange
+  std::string ending_hash_key;
 };
 
 struct GetRecordsResult {
@@ -91,6 +93,9 @@ struct GetRecordsResult {
 
 // A typed client of the Kinesis Data Streams API over AwsJsonClient: it works against eddy and
 // against any endpoint that speaks the protocol, AWS included.
+//
+// Every `stream` / `name` parameter but CreateStream's is a stream name or a stream ARN: a
+// string that starts with "arn:" is sent as StreamARN, anything else as StreamName.
 //
 // Thread-safety: every method may be called from any number of threads at once.
 class KinesisClient {
