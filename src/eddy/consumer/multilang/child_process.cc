@@ -1,0 +1,526 @@
+#include "eddy/consumer/multilang/child_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+#include "eddy/base/check.h"
+#include "eddy/base/guarded.h"
+
+extern char** environ;
+
+namespace eddy::consumer::multilang {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+// Without a pidfd, how often a wait for the child's exit looks again.
+constexpr int kExitPollMillis = 10;
+
+// Milliseconds until `deadline` for poll(): -1 for none, 0 once passed, rounded up.
+int PollTimeout(Deadline deadline) {
+  if (deadline == kNoDeadline) return -1;
+  const auto now = Clock::now();
+  if (deadline <= now) return 0;
+  const auto remaining = deadline - now;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(remaining).count();
+  return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
+}
+
+void CloseQuietly(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
+// Makes `*fd` a descriptor above stderr, so that the child's dup2 onto 0, 1 and 2 cannot
+// clobber another pipe end (possible only when the worker runs with a standard descriptor closed).
+Status MoveAboveStdio(int* fd) {
+  if (*fd > STDERR_FILENO) return Status::Ok();
+  const int moved = ::fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  if (moved < 0) return Status::FromErrno(errno, "fcntl(F_DUPFD_CLOEXEC)");
+  ::close(*fd);
+  *fd = moved;
+  return Status::Ok();
+}
+
+Status SetNonBlocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    return Status::FromErrno(errno, "fcntl(O_NONBLOCK)");
+  }
+  return Status::Ok();
+}
+
+// Blocks SIGPIPE in this thread for its lifetime, so that a write to a pipe the child closed
+// fails with EPIPE instead of ending the worker; a SIGPIPE raised meanwhile is consumed. (The
+// worker's own disposition of SIGPIPE is left alone: it is process-wide.)
+class SigpipeBlock {
+ public:
+  SigpipeBlock() {
+    sigemptyset(&pipe_set_);
+    sigaddset(&pipe_set_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    was_pending_ = ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+    ::pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_mask_);
+  }
+  ~SigpipeBlock() {
+    if (raised_ && !was_pending_) {
+      const struct timespec zero = {0, 0};
+      while (::sigtimedwait(&pipe_set_, nullptr, &zero) < 0 && errno == EINTR) {
+      }
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  SigpipeBlock(const SigpipeBlock&) = delete;
+  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+  void Raised() { raised_ = true; }
+
+ private:
+  sigset_t pipe_set_;
+  sigset_t old_mask_;
+  bool was_pending_ = false;
+  bool raised_ = false;
+};
+
+int OpenPidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0) {
+    ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);  // pidfds are close-on-exec already
+    return static_cast<int>(fd);
+  }
+#endif
+  return -1;
+}
+
+// Five pipes' worth of descriptors opened in Start, closed on every early return.
+struct Pipes {
+  int in[2] = {-1, -1};
+  int out[2] = {-1, -1};
+  int err[2] = {-1, -1};
+  int wake[2] = {-1, -1};
+  ~Pipes() {
+    for (int* p : {in, out, err, wake}) {
+      CloseQuietly(p[0]);
+      CloseQuietly(p[1]);
+    }
+  }
+  static int Take(int* fd) { return std::exchange(*fd, -1); }
+};
+
+}  // namespace
+
+Deadline DeadlineAfter(std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) return kNoDeadline;
+  return Clock::now() + timeout;
+}
+
+std::vector<std::string> SplitCommandLine(std::string_view command_line) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < command_line.size()) {
+    while (i < command_line.size() && command_line[i] == ' ') ++i;
+    size_t j = i;
+    while (j < command_line.size() && command_line[j] != ' ') ++j;
+    if (j > i) parts.emplace_back(command_line.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+std::string ExitStatus::ToString() const {
+  if (exited) return "exited with code " + std::to_string(code);
+  if (signal == 0) return "ended (its exit status was collected elsewhere)";
+  const char* name = ::sigabbrev_np(signal);
+  return "killed by signal " + std::to_string(signal) +
+         (name != nullptr ? " (" + std::string(name) + ")" : std::string());
+}
+
+Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(ChildProcessOptions options) {
+  if (options.argv.empty() || options.argv[0].empty()) {
+    return Status::InvalidArgument("multilang: no command to run");
+  }
+  if (options.max_line_bytes == 0) options.max_line_bytes = 1;
+  Pipes p;
+  for (int* pipe_fds : {p.in, p.out, p.err, p.wake}) {
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::FromErrno(errno, "multilang: pipe2");
+  }
+  for (int* fd : {&p.in[0], &p.out[1], &p.err[1]}) EDDY_RETURN_IF_ERROR(MoveAboveStdio(fd));
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  // The child's ends become its stdin, stdout and stderr (dup2 clears close-on-exec on the
+  // copies); every other descriptor is closed, whether or not its creator asked for
+  // close-on-exec.
+  ::posix_spawn_file_actions_adddup2(&actions, p.in[0], STDIN_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, p.out[1], STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, p.err[1], STDERR_FILENO);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+  if (!options.working_directory.empty()) {
+    ::posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
+  }
+  // A clean signal state (the worker may block or ignore signals, e.g. SIGPIPE) and a process
+  // group of its own.
+  sigset_t none;
+  sigset_t all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setsigdefault(&attr, &all);
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  ::posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+
+  std::vector<char*> argv;
+  argv.reserve(options.argv.size() + 1);
+  for (std::string& arg : options.argv) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    std::string what = "multilang: cannot run '" + options.argv[0] + "'";
+    if (!options.working_directory.empty()) what += " in " + options.working_directory;
+    return Status::FromErrno(rc, what);
+  }
+  // The child holds its own copies now.
+  for (int* fd : {&p.in[0], &p.out[1], &p.err[1]}) ::close(Pipes::Take(fd));
+
+  for (int fd : {p.in[1], p.out[0], p.err[0]}) {
+    if (Status s = SetNonBlocking(fd); !s.ok()) {
+      // Cannot happen on a fresh pipe; still, never leave the child behind.
+      ::kill(-pid, SIGKILL);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      return s;
+    }
+  }
+  const int pidfd = OpenPidfd(pid);
+  std::unique_ptr<ChildProcess> child(new ChildProcess(
+      std::move(options), pid, Pipes::Take(&p.in[1]), Pipes::Take(&p.out[0]),
+      Pipes::Take(&p.err[0]), pidfd, Pipes::Take(&p.wake[0]), Pipes::Take(&p.wake[1])));
+  try {
+    child->stderr_thread_ = std::thread([c = child.get()] { c->DrainStderr(); });
+  } catch (const std::system_error& e) {
+    child->Stop(std::chrono::milliseconds(0), std::chrono::milliseconds(0));
+    return Status::ResourceExhausted(std::string("multilang: cannot start a thread: ") + e.what());
+  }
+  return child;
+}
+
+ChildProcess::ChildProcess(ChildProcessOptions options, pid_t pid, int stdin_fd, int stdout_fd,
+                           int stderr_fd, int pidfd, int wake_read_fd, int wake_write_fd)
+    : options_(std::move(options)),
+      pid_(pid),
+      stdin_fd_(stdin_fd),
+      stdout_fd_(stdout_fd),
+      stderr_fd_(stderr_fd),
+      pidfd_(pidfd),
+      wake_read_fd_(wake_read_fd),
+      wake_write_fd_(wake_write_fd) {}
+
+ChildProcess::~ChildProcess() { Stop(); }
+
+void ChildProcess::CloseFd(int* fd) {
+  CloseQuietly(*fd);
+  *fd = -1;
+}
+
+void ChildProcess::CloseStdin() { CloseFd(&stdin_fd_); }
+
+Status ChildProcess::WriteLine(std::string_view line, Deadline deadline) {
+  EDDY_DCHECK(line.find('\n') == std::string_view::npos);
+  if (stdin_fd_ < 0) return Status::FailedPrecondition("the child's stdin is closed");
+  char newline = '\n';
+  struct iovec iov[2] = {{const_cast<char*>(line.data()), line.size()}, {&newline, 1}};
+  int first = 0;  // the first iovec with bytes left
+  SigpipeBlock sigpipe;
+  while (first < 2) {
+    const ssize_t n = ::writev(stdin_fd_, iov + first, 2 - first);
+    if (n >= 0) {
+      size_t left = static_cast<size_t>(n);
+      while (first < 2 && left >= iov[first].iov_len) {
+        left -= iov[first].iov_len;
+        ++first;
+      }
+      if (first < 2) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      struct pollfd pfd = {stdin_fd_, POLLOUT, 0};
+      const int ready = ::poll(&pfd, 1, PollTimeout(deadline));
+      if (ready == 0) {
+        // Part of the line may be in the pipe: nothing more can be written after it.
+        CloseStdin();
+        return Status::Expired("the child did not read its stdin in time");
+      }
+      if (ready < 0 && errno != EINTR) return Status::FromErrno(errno, "poll");
+      continue;  // POLLERR/POLLHUP show up as EPIPE on the next write
+    }
+    if (errno == EPIPE) {
+      sigpipe.Raised();
+      CloseStdin();
+      return Status::Unavailable("the child closed its stdin");
+    }
+    const int err = errno;
+    CloseStdin();
+    return Status::FromErrno(err, "writing to the child's stdin");
+  }
+  return Status::Ok();
+}
+
+Result<ChildProcess::LineRead> ChildProcess::ReadLine(Deadline deadline) {
+  if (stdout_broken_) {
+    return Status::FailedPrecondition("the child's stdout is unusable after an earlier error");
+  }
+  char chunk[kReadChunk];
+  while (true) {
+    const size_t newline = out_buffer_.find('\n', scanned_);
+    if (newline != std::string::npos) {
+      LineRead read{LineRead::Kind::kLine, out_buffer_.substr(0, newline)};
+      out_buffer_.erase(0, newline + 1);
+      scanned_ = 0;
+      if (!read.line.empty() && read.line.back() == '\r') read.line.pop_back();
+      if (read.line.size() > options_.max_line_bytes) {
+        stdout_broken_ = true;
+        return Status::ResourceExhausted("the child wrote a line of " +
+                                         std::to_string(read.line.size()) +
+                                         " bytes to stdout, more than the limit of " +
+                                         std::to_string(options_.max_line_bytes));
+      }
+      return read;
+    }
+    scanned_ = out_buffer_.size();
+    if (out_buffer_.size() > options_.max_line_bytes) {
+      stdout_broken_ = true;
+      return Status::ResourceExhausted("the child wrote more than " +
+                                       std::to_string(options_.max_line_bytes) +
+                                       " bytes to stdout without a line end");
+    }
+    if (stdout_eof_) {
+      if (!out_buffer_.empty()) {
+        LineRead read{LineRead::Kind::kLine, std::move(out_buffer_)};
+        out_buffer_.clear();
+        scanned_ = 0;
+        if (!read.line.empty() && read.line.back() == '\r') read.line.pop_back();
+        return read;
+      }
+      return LineRead{LineRead::Kind::kEof, {}};
+    }
+
+    struct pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+    const int ready = ::poll(fds, pidfd_ >= 0 ? 2 : 1, PollTimeout(deadline));
+    if (ready == 0) return LineRead{LineRead::Kind::kTimeout, {}};
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "poll on the child's stdout");
+    }
+    const bool child_exited = pidfd_ >= 0 && (fds[1].revents & POLLIN) != 0;
+    // Read what is there; once the child has exited, read to the end of what it left in the
+    // pipe and no further (a process it started may hold the pipe open without writing).
+    while (true) {
+      const ssize_t n = ::read(stdout_fd_, chunk, sizeof chunk);
+      if (n > 0) {
+        out_buffer_.append(chunk, static_cast<size_t>(n));
+        if (!child_exited || out_buffer_.size() > options_.max_line_bytes) break;
+        continue;
+      }
+      if (n == 0) {
+        stdout_eof_ = true;
+        break;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (child_exited) stdout_eof_ = true;
+        break;
+      }
+      return Status::FromErrno(errno, "reading the child's stdout");
+    }
+  }
+}
+
+bool ChildProcess::HasExited() {
+  if (exit_status_) return true;
+  siginfo_t info;
+  std::memset(&info, 0, sizeof info);
+  while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+    if (errno == EINTR) continue;
+    return errno == ECHILD;  // reaped by someone else: it is gone all the same
+  }
+  return info.si_pid == pid_;
+}
+
+std::optional<ExitStatus> ChildProcess::TryWait() {
+  if (exit_status_) return exit_status_;
+  if (!HasExited()) return std::nullopt;
+  // Whatever it started and left in its group goes with it (before reaping, while the group's
+  // id cannot belong to anyone else).
+  KillGroup(SIGKILL);
+  return Reap();
+}
+
+void ChildProcess::KillGroup(int signal) {
+  if (exit_status_) return;  // reaped: its ids may be reused
+  if (::kill(-pid_, signal) < 0 && errno == ESRCH) {
+    ::kill(pid_, signal);  // it left the group it was started in
+  }
+}
+
+ExitStatus ChildProcess::Reap() {
+  if (exit_status_) return *exit_status_;
+  int status = 0;
+  pid_t r;
+  while ((r = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+  }
+  ExitStatus result;
+  if (r == pid_) {
+    if (WIFEXITED(status)) {
+      result.exited = true;
+      result.code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      result.signal = WTERMSIG(status);
+    }
+  }
+  exit_status_ = result;
+  CloseFd(&pidfd_);
+  return result;
+}
+
+bool ChildProcess::WaitForExitDiscardingOutput(Deadline deadline) {
+  char chunk[kReadChunk];
+  while (!HasExited()) {
+    if (Clock::now() >= deadline) return false;
+    struct pollfd fds[2];
+    nfds_t n = 0;
+    int pid_index = -1;
+    if (stdout_fd_ >= 0 && !stdout_eof_) fds[n++] = {stdout_fd_, POLLIN, 0};
+    if (pidfd_ >= 0) {
+      pid_index = static_cast<int>(n);
+      fds[n++] = {pidfd_, POLLIN, 0};
+    }
+    int timeout = PollTimeout(deadline);
+    if (pidfd_ < 0 && (timeout < 0 || timeout > kExitPollMillis)) timeout = kExitPollMillis;
+    const int ready = ::poll(fds, n, timeout);
+    if (ready <= 0) continue;
+    if (pid_index != 0 && n > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      const ssize_t got = ::read(stdout_fd_, chunk, sizeof chunk);
+      if (got == 0) stdout_eof_ = true;
+    }
+  }
+  return true;
+}
+
+ExitStatus ChildProcess::Stop(std::chrono::milliseconds exit_grace,
+                              std::chrono::milliseconds term_grace) {
+  if (!exit_status_) {
+    CloseStdin();
+    bool exited = WaitForExitDiscardingOutput(Clock::now() + exit_grace);
+    if (!exited) {
+      KillGroup(SIGTERM);
+      exited = WaitForExitDiscardingOutput(Clock::now() + term_grace);
+    }
+    if (!exited) {
+      KillGroup(SIGKILL);
+      WaitForExitDiscardingOutput(kNoDeadline);
+    }
+    KillGroup(SIGKILL);  // what is left of its group
+    Reap();
+  }
+  StopStderrThread();
+  CloseStdin();
+  CloseFd(&stdout_fd_);
+  CloseFd(&pidfd_);
+  return *exit_status_;
+}
+
+void ChildProcess::StopStderrThread() {
+  if (stderr_thread_.joinable()) {
+    const char byte = 1;
+    while (::write(wake_write_fd_, &byte, 1) < 0 && errno == EINTR) {
+    }
+    stderr_thread_.join();
+  }
+  CloseFd(&wake_read_fd_);
+  CloseFd(&wake_write_fd_);
+  CloseFd(&stderr_fd_);
+}
+
+void ChildProcess::DrainStderr() {
+  std::string partial;
+  const size_t limit = options_.max_line_bytes;
+  auto emit = [this](std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    RunGuarded("multilang stderr forwarding", [&] {
+      if (options_.on_stderr_line) {
+        options_.on_stderr_line(line);
+      } else {
+        spdlog::info("{}{}", options_.log_prefix, line);
+      }
+    });
+  };
+  auto emit_complete_lines = [&] {
+    size_t start = 0;
+    size_t newline;
+    while ((newline = partial.find('\n', start)) != std::string::npos) {
+      emit(std::string_view(partial).substr(start, newline - start));
+      start = newline + 1;
+    }
+    partial.erase(0, start);
+    while (partial.size() >= limit) {  // a line too long to hold: handed over in pieces
+      emit(std::string_view(partial).substr(0, limit));
+      partial.erase(0, limit);
+    }
+  };
+  // Reads what is available; false at the end of the stream or on an error.
+  char chunk[kReadChunk];
+  auto read_available = [&] {
+    while (true) {
+      const ssize_t n = ::read(stderr_fd_, chunk, sizeof chunk);
+      if (n > 0) {
+        partial.append(chunk, static_cast<size_t>(n));
+        emit_complete_lines();
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  };
+  while (true) {
+    struct pollfd fds[2] = {{stderr_fd_, POLLIN, 0}, {wake_read_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[0].revents != 0 && !read_available()) break;
+    if (fds[1].revents != 0) {  // asked to stop: take what is left and go
+      read_available();
+      break;
+    }
+  }
+  if (!partial.empty()) emit(partial);
+}
+
+}  // namespace eddy::consumer::multilang

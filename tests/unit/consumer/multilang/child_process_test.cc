@@ -1,0 +1,310 @@
+#include "eddy/consumer/multilang/child_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/scoped_temp_dir.h"
+
+namespace eddy::consumer::multilang {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = ChildProcess::LineRead::Kind;
+
+std::unique_ptr<ChildProcess> StartOrDie(ChildProcessOptions options) {
+  Result<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(std::move(options));
+  EXPECT_TRUE(child.ok()) << child.status().ToString();
+  return child.ok() ? std::move(child).value() : nullptr;
+}
+
+ChildProcessOptions Sh(const std::string& script) { return {{"/bin/sh", "-c", script}}; }
+
+ChildProcessOptions Python(const std::string& code) { return {{"python3", "-c", code}}; }
+
+ChildProcess::LineRead ReadOrDie(ChildProcess& child, Deadline deadline = DeadlineAfter(10s)) {
+  Result<ChildProcess::LineRead> read = child.ReadLine(deadline);
+  EXPECT_TRUE(read.ok()) << read.status().ToString();
+  return read.ok() ? *read : ChildProcess::LineRead{Kind::kEof, {}};
+}
+
+// True once `pid` is neither running nor a zombie of ours (a reparented zombie counts as gone).
+bool ProcessGone(pid_t pid) {
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return true;
+    std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const size_t paren = content.rfind(')');
+    if (paren != std::string::npos && paren + 2 < content.size() && content[paren + 2] == 'Z') {
+      return waitpid(pid, nullptr, WNOHANG) == -1;  // not a zombie of this process
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+size_t OpenDescriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(SplitCommandLineTest, SplitsOnRunsOfSpacesOnly) {
+  EXPECT_EQ(SplitCommandLine("python3 app.py"), (std::vector<std::string>{"python3", "app.py"}));
+  EXPECT_EQ(SplitCommandLine("  node   sample_kcl_app.js  "),
+            (std::vector<std::string>{"node", "sample_kcl_app.js"}));
+  EXPECT_EQ(SplitCommandLine("a\tb \"c d\""), (std::vector<std::string>{"a\tb", "\"c", "d\""}));
+  EXPECT_TRUE(SplitCommandLine("   ").empty());
+}
+
+TEST(ExitStatusTest, Describes) {
+  EXPECT_EQ((ExitStatus{true, 3, 0}).ToString(), "exited with code 3");
+  EXPECT_EQ((ExitStatus{false, 0, SIGKILL}).ToString(), "killed by signal 9 (KILL)");
+}
+
+TEST(ChildProcessTest, EchoesLines) {
+  auto child = StartOrDie({{"cat"}});
+  ASSERT_NE(child, nullptr);
+  ASSERT_TRUE(child->WriteLine("hello").ok());
+  ASSERT_TRUE(child->WriteLine(R"({"action":"initialize"})").ok());
+  EXPECT_EQ(ReadOrDie(*child).line, "hello");
+  EXPECT_EQ(ReadOrDie(*child).line, R"({"action":"initialize"})");
+  child->CloseStdin();
+  EXPECT_EQ(ReadOrDie(*child).kind, Kind::kEof);
+  const ExitStatus status = child->Stop();
+  EXPECT_TRUE(status.exited);
+  EXPECT_EQ(status.code, 0);
+}
+
+TEST(ChildProcessTest, ReadsLinesSplitAcrossWritesAndStripsCarriageReturns) {
+  auto child = StartOrDie(Python(
+      "import sys,time\n"
+      "sys.stdout.write('par'); sys.stdout.flush(); time.sleep(0.05)\n"
+      "sys.stdout.write('tial\\r\\n\\nlast'); sys.stdout.flush()\n"));
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "partial");
+  EXPECT_EQ(ReadOrDie(*child).line, "");
+  // The last line has no '\n': it comes whole, then the end.
+  ChildProcess::LineRead last = ReadOrDie(*child);
+  EXPECT_EQ(last.kind, Kind::kLine);
+  EXPECT_EQ(last.line, "last");
+  EXPECT_EQ(ReadOrDie(*child).kind, Kind::kEof);
+}
+
+TEST(ChildProcessTest, TimesOutWhenNothingComes) {
+  auto child = StartOrDie({{"sleep", "30"}});
+  ASSERT_NE(child, nullptr);
+  const auto start = Clock::now();
+  EXPECT_EQ(ReadOrDie(*child, DeadlineAfter(200ms)).kind, Kind::kTimeout);
+  EXPECT_GE(Clock::now() - start, 190ms);
+  EXPECT_FALSE(child->TryWait().has_value());
+  // sleep ignores its closed stdin: the grace passes, SIGTERM ends it.
+  const ExitStatus status = child->Stop(100ms, 5s);
+  EXPECT_FALSE(status.exited);
+  EXPECT_EQ(status.signal, SIGTERM);
+}
+
+TEST(ChildProcessTest, ReportsEndOfOutputAndExitCode) {
+  auto child = StartOrDie(Sh("echo one; exit 3"));
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "one");
+  EXPECT_EQ(ReadOrDie(*child).kind, Kind::kEof);
+  const ExitStatus status = child->Stop();
+  EXPECT_TRUE(status.exited);
+  EXPECT_EQ(status.code, 3);
+  EXPECT_TRUE(ProcessGone(child->pid()));
+}
+
+TEST(ChildProcessTest, ReportsACrash) {
+  auto child = StartOrDie(Sh("kill -SEGV $$"));
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).kind, Kind::kEof);
+  const ExitStatus status = child->Stop();
+  EXPECT_FALSE(status.exited);
+  EXPECT_EQ(status.signal, SIGSEGV);
+}
+
+TEST(ChildProcessTest, SeesTheExitEvenWhenAGrandchildHoldsStdout) {
+  // The shell exits at once; the sleep it left behind keeps the stdout pipe open.
+  auto child = StartOrDie(Sh("sleep 30 & echo $!; exit 0"));
+  ASSERT_NE(child, nullptr);
+  const pid_t grandchild = std::stoi(ReadOrDie(*child).line);
+  const auto start = Clock::now();
+  EXPECT_EQ(ReadOrDie(*child, DeadlineAfter(10s)).kind, Kind::kEof);
+  EXPECT_LT(Clock::now() - start, 5s);
+  // What it left in its group goes when it is reaped.
+  std::optional<ExitStatus> status;
+  for (int i = 0; i < 500 && !status; ++i) {
+    status = child->TryWait();
+    if (!status) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->exited);
+  EXPECT_TRUE(ProcessGone(grandchild));
+}
+
+TEST(ChildProcessTest, RefusesALineLongerThanTheLimit) {
+  ChildProcessOptions options = Python(
+      "import sys\n"
+      "sys.stdout.write('a' * 1000 + '\\n')\n"
+      "sys.stdout.write('b' * 300000)\n"
+      "sys.stdout.flush()\n"
+      "import time; time.sleep(30)\n");
+  options.max_line_bytes = 1000;
+  auto child = StartOrDie(std::move(options));
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line.size(), 1000u);  // at the limit: fine
+  Result<ChildProcess::LineRead> read = child->ReadLine(DeadlineAfter(10s));
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), Status::Code::kResourceExhausted);
+  // The stream is not usable afterwards, and memory stayed bounded.
+  EXPECT_FALSE(child->ReadLine(DeadlineAfter(10ms)).ok());
+  child->Stop(0ms, 5s);
+}
+
+TEST(ChildProcessTest, KillsAChildThatIgnoresSigterm) {
+  auto child = StartOrDie(Python(
+      "import signal, sys, time\n"
+      "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+      "print('ready', flush=True)\n"
+      "while True: time.sleep(1)\n"));
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "ready");
+  const auto start = Clock::now();
+  const ExitStatus status = child->Stop(100ms, 200ms);
+  EXPECT_LT(Clock::now() - start, 3s);
+  EXPECT_FALSE(status.exited);
+  EXPECT_EQ(status.signal, SIGKILL);
+  EXPECT_TRUE(ProcessGone(child->pid()));
+  // Idempotent.
+  EXPECT_EQ(child->Stop().signal, SIGKILL);
+}
+
+TEST(ChildProcessTest, KillsWhatTheChildLeftInItsGroup) {
+  auto child = StartOrDie(Sh("sleep 60 & echo $!; wait"));
+  ASSERT_NE(child, nullptr);
+  const pid_t grandchild = std::stoi(ReadOrDie(*child).line);
+  child->Stop(100ms, 2s);
+  EXPECT_TRUE(ProcessGone(child->pid()));
+  EXPECT_TRUE(ProcessGone(grandchild));
+}
+
+TEST(ChildProcessTest, WritingToAGoneChildIsAnErrorNotSigpipe) {
+  auto child = StartOrDie(Sh("exec 0<&-; sleep 0.05; exit 0"));  // closes its stdin at once
+  ASSERT_NE(child, nullptr);
+  std::this_thread::sleep_for(100ms);
+  const std::string big(256 * 1024, 'x');  // more than a pipe holds
+  Status s = child->WriteLine(big, DeadlineAfter(5s));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
+  // Later writes fail plainly.
+  EXPECT_EQ(child->WriteLine("x").code(), Status::Code::kFailedPrecondition);
+}
+
+TEST(ChildProcessTest, AWriteTimesOutWhenTheChildDoesNotRead) {
+  auto child = StartOrDie({{"sleep", "30"}});
+  ASSERT_NE(child, nullptr);
+  const std::string big(1 << 20, 'x');
+  Status s = child->WriteLine(big, DeadlineAfter(200ms));
+  EXPECT_EQ(s.code(), Status::Code::kExpired) << s.ToString();
+  child->Stop(0ms, 5s);
+}
+
+TEST(ChildProcessTest, ForwardsStderrLineByLine) {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  ChildProcessOptions options =
+      Sh("printf 'first\\nsecond\\r\\n' >&2; printf 'partial' >&2; echo done");
+  options.on_stderr_line = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  };
+  auto child = StartOrDie(std::move(options));
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "done");
+  child->Stop();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(lines, (std::vector<std::string>{"first", "second", "partial"}));
+}
+
+TEST(ChildProcessTest, CutsEndlessStderrLinesIntoPieces) {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  ChildProcessOptions options = Python("import sys; sys.stderr.write('e' * 2500)");
+  options.max_line_bytes = 1000;
+  options.on_stderr_line = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  };
+  auto child = StartOrDie(std::move(options));
+  ASSERT_NE(child, nullptr);
+  child->Stop();
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].size(), 1000u);
+  EXPECT_EQ(lines[2].size(), 500u);
+}
+
+TEST(ChildProcessTest, TheChildInheritsNoDescriptorButItsPipes) {
+  auto child = StartOrDie(Python("import os; print(sorted(os.listdir('/proc/self/fd'), key=int))"));
+  ASSERT_NE(child, nullptr);
+  // 3 is the directory listdir itself opened.
+  EXPECT_EQ(ReadOrDie(*child).line, "['0', '1', '2', '3']");
+}
+
+TEST(ChildProcessTest, LeaksNoDescriptorAndNoZombie) {
+  const size_t before = OpenDescriptors();
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 5; ++i) {
+    auto child = StartOrDie(Sh("echo hi"));
+    ASSERT_NE(child, nullptr);
+    pids.push_back(child->pid());
+    // Destroyed without an explicit Stop.
+  }
+  EXPECT_EQ(OpenDescriptors(), before);
+  for (pid_t pid : pids) {
+    EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), -1);  // reaped already
+    EXPECT_TRUE(ProcessGone(pid));
+  }
+}
+
+TEST(ChildProcessTest, RunsInTheWorkingDirectoryWithTheWorkersEnvironment) {
+  testing::ScopedTempDir dir("eddy_multilang_cwd_");
+  ::setenv("EDDY_MULTILANG_TEST_VAR", "from-the-worker", 1);
+  ChildProcessOptions options = Sh("pwd; echo $EDDY_MULTILANG_TEST_VAR");
+  options.working_directory = dir.path().string();
+  auto child = StartOrDie(std::move(options));
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(std::filesystem::canonical(ReadOrDie(*child).line),
+            std::filesystem::canonical(dir.path()));
+  EXPECT_EQ(ReadOrDie(*child).line, "from-the-worker");
+}
+
+TEST(ChildProcessTest, NamesAProgramThatCannotBeFound) {
+  Result<std::unique_ptr<ChildProcess>> child =
+      ChildProcess::Start({{"/nonexistent/eddy-processor", "arg"}});
+  ASSERT_FALSE(child.ok());
+  EXPECT_EQ(child.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(child.status().message().find("/nonexistent/eddy-processor"), std::string::npos);
+  EXPECT_FALSE(ChildProcess::Start({{}}).ok());
+}
+
+TEST(ChildProcessTest, SearchesPathForABareProgramName) {
+  auto child = StartOrDie({{"echo", "found"}});
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "found");
+}
+
+}  // namespace
+}  // namespace eddy::consumer::multilang
