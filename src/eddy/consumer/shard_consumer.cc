@@ -1,0 +1,385 @@
+#include "eddy/consumer/shard_consumer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "eddy/base/guarded.h"
+#include "eddy/base/uint128.h"
+#include "eddy/consumer/kpl_aggregation.h"
+
+namespace eddy::consumer {
+
+// The Checkpointer handed to the processor of one tenure: positions are checked against what
+// was delivered, writes go through the coordinator (fenced by the lease counter).
+class ShardConsumer::Checkpointer final : public consumer::Checkpointer {
+ public:
+  Checkpointer(ShardConsumer& owner, ExtendedSequenceNumber last_checkpoint)
+      : owner_(owner), last_checkpoint_(std::move(last_checkpoint)) {}
+
+  CheckpointOutcome Checkpoint() override { return Write(largest_permitted_, false, ""); }
+  CheckpointOutcome Checkpoint(const ExtendedSequenceNumber& position) override {
+    return Write(position, false, "");
+  }
+  CheckpointOutcome PrepareCheckpoint(const ExtendedSequenceNumber& position,
+                                      std::string application_state) override {
+    return Write(position, true, std::move(application_state));
+  }
+  ExtendedSequenceNumber last_checkpoint() const override { return last_checkpoint_; }
+  ExtendedSequenceNumber largest_permitted() const override { return largest_permitted_; }
+
+  void Delivered(const ExtendedSequenceNumber& last) { largest_permitted_ = last; }
+  void ShardEndDelivered() {
+    last_record_ = largest_permitted_;
+    largest_permitted_ = ExtendedSequenceNumber::ShardEnd();
+  }
+
+ private:
+  CheckpointOutcome Write(ExtendedSequenceNumber position, bool prepare, std::string state) {
+    const auto& seq = position.sequence_number;
+    if (seq.empty() || (!position.is_shard_end() &&
+                        seq.find_first_not_of("0123456789") != std::string::npos)) {
+      return {CheckpointError::kInvalidArgument,
+              "not a sequence number: '" + seq + "'"};
+    }
+    if (largest_permitted_.empty() ||
+        (!largest_permitted_.is_shard_end() && largest_permitted_.is_sentinel())) {
+      return {CheckpointError::kInvalidArgument, "no record was delivered yet"};
+    }
+    // KCL: a checkpoint at the last record of a closed shard means SHARD_END.
+    if (largest_permitted_.is_shard_end() && !last_record_.empty() &&
+        ComparePositions(position, last_record_) == 0) {
+      position = ExtendedSequenceNumber::ShardEnd();
+    }
+    if (ComparePositions(position, largest_permitted_) > 0) {
+      return {CheckpointError::kInvalidArgument,
+              "checkpoint " + seq + " is past the last record delivered (" +
+                  largest_permitted_.sequence_number + ")"};
+    }
+    if (ComparePositions(position, last_checkpoint_) < 0) {
+      return {CheckpointError::kInvalidArgument,
+              "checkpoint " + seq + " is before the last checkpoint (" +
+                  last_checkpoint_.sequence_number + ")"};
+    }
+    if (!prepare && position == last_checkpoint_) return {};  // KCL: a no-op
+    CheckpointOutcome outcome =
+        prepare ? owner_.coordinator_.Checkpoint(owner_.shard_id_, owner_.token_,
+                                                 last_checkpoint_, position, state)
+                : owner_.coordinator_.Checkpoint(owner_.shard_id_, owner_.token_, position, {},
+                                                 "");
+    if (outcome.ok() && !prepare) last_checkpoint_ = position;
+    return outcome;
+  }
+
+  ShardConsumer& owner_;
+  ExtendedSequenceNumber last_checkpoint_;
+  ExtendedSequenceNumber largest_permitted_;
+  ExtendedSequenceNumber last_record_;  // the last record of a closed shard
+};
+
+ShardConsumer::ShardConsumer(std::string shard_id, uint64_t token, Source& source,
+                             LeaseCoordinator& coordinator, ShardSyncer& syncer,
+                             RecordProcessorFactory& factory, const Clock& clock,
+                             const WorkerOptions& options,
+                             std::shared_ptr<ShardCounters> counters,
+                             std::function<void(const Status&)> on_fatal)
+    : shard_id_(std::move(shard_id)),
+      token_(token),
+      source_(source),
+      coordinator_(coordinator),
+      syncer_(syncer),
+      factory_(factory),
+      clock_(clock),
+      options_(options),
+      counters_(std::move(counters)),
+      on_fatal_(std::move(on_fatal)) {}
+
+ShardConsumer::~ShardConsumer() {
+  RequestShutdown();
+  Join();
+}
+
+void ShardConsumer::Start() {
+  thread_ = std::thread([this] {
+    RunGuarded("shard consumer " + shard_id_, [this] { Run(); });
+    finished_.store(true, std::memory_order_release);
+  });
+}
+
+void ShardConsumer::RequestShutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shutdown_.store(true, std::memory_order_release);
+  }
+  wake_.notify_all();
+}
+
+void ShardConsumer::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+bool ShardConsumer::Sleep(int64_t ms) {
+  std::unique_lock lock(mu_);
+  return !wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return shutdown_requested(); });
+}
+
+void ShardConsumer::Run() {
+  int64_t backoff = options_.task_backoff_time_ms;
+  for (;;) {
+    auto ending = RunProcessor();
+    if (ending.ok()) {
+      if (*ending == Ending::kLeaseLost) coordinator_.Forget(shard_id_, token_);
+      return;
+    }
+    counters_->restarts.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("shard {}: processor failed after sequence number {}: {}; restarting from the "
+                  "last checkpoint in {} ms",
+                  shard_id_, last_delivered_.empty() ? "(none)" : last_delivered_,
+                  ending.status().ToString(), backoff);
+    if (!Sleep(backoff)) {
+      // Shut down while waiting to restart: nothing is in flight; give the lease back.
+      (void)coordinator_.Release(shard_id_, token_);
+      return;
+    }
+    backoff = std::min(backoff * 2, options_.max_task_backoff_time_ms);
+  }
+}
+
+Result<ShardConsumer::Ending> ShardConsumer::WaitForParents() {
+  for (;;) {
+    if (shutdown_requested()) return Ending::kShutdown;
+    if (!held()) return Ending::kLeaseLost;
+    auto held_lease = coordinator_.GetHeld(shard_id_);
+    if (!held_lease) return Ending::kLeaseLost;
+    bool ready = true;
+    const std::vector<Lease> listing = coordinator_.LastListing();
+    for (const auto& parent : held_lease->lease.parent_shard_ids) {
+      auto it = std::find_if(listing.begin(), listing.end(),
+                             [&](const Lease& l) { return l.lease_key == parent; });
+      if (it != listing.end() && !it->at_shard_end()) ready = false;
+    }
+    if (ready) return Ending::kShardEnded;  // "parents ended": go on
+    // The listing is refreshed by every taker cycle; check again at that pace.
+    if (!Sleep(std::min<int64_t>(options_.parent_shard_poll_interval_ms,
+                                 options_.lease_taker_interval_ms))) {
+      return Ending::kShutdown;
+    }
+  }
+}
+
+namespace {
+
+StartPosition StartFor(const ExtendedSequenceNumber& checkpoint, const WorkerOptions& options) {
+  StartPosition start;
+  if (checkpoint.sequence_number == ExtendedSequenceNumber::kLatest) {
+    start.kind = StartPosition::Kind::kLatest;
+  } else if (checkpoint.sequence_number == ExtendedSequenceNumber::kAtTimestamp) {
+    start.kind = StartPosition::Kind::kAtTimestamp;
+    start.timestamp_ms = options.initial_timestamp_ms;
+  } else if (checkpoint.is_sentinel() || checkpoint.empty()) {
+    start.kind = StartPosition::Kind::kTrimHorizon;
+  } else {
+    // AT, not AFTER: a checkpoint inside a KPL aggregate resumes inside it; what the
+    // checkpoint covers is left out as records are read.
+    start.kind = StartPosition::Kind::kAtSequenceNumber;
+    start.sequence_number = checkpoint.sequence_number;
+  }
+  return start;
+}
+
+}  // namespace
+
+Result<ShardConsumer::Ending> ShardConsumer::RunProcessor() {
+  EDDY_ASSIGN_OR_RETURN(Ending gate, WaitForParents());
+  if (gate == Ending::kLeaseLost) return Ending::kLeaseLost;
+  if (gate == Ending::kShutdown) {
+    (void)coordinator_.Release(shard_id_, token_);
+    return Ending::kShutdown;
+  }
+  auto held_lease = coordinator_.GetHeld(shard_id_);
+  if (!held_lease || held_lease->token != token_) return Ending::kLeaseLost;
+  const Lease lease = held_lease->lease;
+  if (lease.at_shard_end()) {
+    (void)coordinator_.Release(shard_id_, token_);
+    return Ending::kShardEnded;
+  }
+
+  std::optional<HashKeyRange> range;
+  if (!lease.starting_hash_key.empty()) {
+    auto lo = ParseUInt128(lease.starting_hash_key);
+    auto hi = ParseUInt128(lease.ending_hash_key);
+    if (lo && hi) range = HashKeyRange{*lo, *hi};
+  }
+
+  std::unique_ptr<RecordProcessor> processor = factory_.Create(shard_id_);
+  Checkpointer checkpointer(*this, lease.checkpoint);
+  InitializationInput init{shard_id_, lease.checkpoint, lease.pending_checkpoint,
+                           lease.pending_checkpoint_state};
+  Status status = processor->Initialize(init);
+  if (!status.ok()) return status;
+
+  // Records at or before this position were processed already (checkpoint inside an aggregate).
+  ExtendedSequenceNumber skip_through =
+      lease.checkpoint.is_sentinel() ? ExtendedSequenceNumber{} : lease.checkpoint;
+  StartPosition start = StartFor(lease.checkpoint, options_);
+  ExtendedSequenceNumber delivered;  // the last record handed over in this tenure
+  std::string iterator;
+  int64_t retry_ms = options_.idle_time_between_reads_ms;
+
+  for (;;) {
+    if (!held()) {
+      processor->LeaseLost();
+      return Ending::kLeaseLost;
+    }
+    if (shutdown_requested()) {
+      Status shut = processor->ShutdownRequested(checkpointer);
+      if (!shut.ok()) {
+        spdlog::warn("shard {}: shutdownRequested failed: {}", shard_id_, shut.ToString());
+      }
+      (void)coordinator_.Release(shard_id_, token_);
+      return Ending::kShutdown;
+    }
+    if (iterator.empty()) {
+      auto got = source_.GetIterator(shard_id_, start);
+      if (!got.ok()) {
+        if (got.status().code() == Status::Code::kNotFound) {
+          return OnNotFound(*processor, got.status());
+        }
+        if (got.status().code() == Status::Code::kUnavailable) {
+          spdlog::warn("shard {}: {}; retrying", shard_id_, got.status().ToString());
+          Sleep(retry_ms);
+          continue;
+        }
+        return got.status();
+      }
+      iterator = std::move(*got);
+    }
+
+    auto read = source_.Read(iterator, options_.max_records);
+    if (!read.ok()) {
+      const Status& error = read.status();
+      switch (error.code()) {
+        case Status::Code::kExpired:
+          iterator.clear();
+          if (!delivered.empty()) {
+            start = {StartPosition::Kind::kAtSequenceNumber, delivered.sequence_number, 0};
+            skip_through = delivered;
+          }
+          continue;
+        case Status::Code::kOutOfRange:
+          spdlog::error("shard {}: records after {} were trimmed before they were read (a gap "
+                        "in the data); going on from TRIM_HORIZON: {}",
+                        shard_id_, delivered.empty() ? lease.checkpoint.sequence_number
+                                                     : delivered.sequence_number,
+                        error.ToString());
+          iterator.clear();
+          start = {StartPosition::Kind::kTrimHorizon, "", 0};
+          continue;
+        case Status::Code::kNotFound:
+          return OnNotFound(*processor, error);
+        case Status::Code::kUnavailable:
+          spdlog::warn("shard {}: {}; retrying", shard_id_, error.ToString());
+          Sleep(retry_ms);
+          continue;
+        default:
+          return error;
+      }
+    }
+
+    std::vector<Record> records;
+    records.reserve(read->records.size());
+    for (Record& record : read->records) {
+      if (source_.may_aggregate() && IsAggregated(record.data)) {
+        for (Record& user : Deaggregate(std::move(record), range ? &*range : nullptr)) {
+          records.push_back(std::move(user));
+        }
+      } else {
+        records.push_back(std::move(record));
+      }
+    }
+    if (!skip_through.empty()) {
+      std::erase_if(records, [&](const Record& r) {
+        return ComparePositions(r.position(), skip_through) <= 0;
+      });
+      if (!records.empty()) skip_through = {};
+    }
+    counters_->millis_behind_latest.store(read->millis_behind_latest, std::memory_order_relaxed);
+
+    if (!records.empty() || options_.call_process_records_even_for_empty_list) {
+      if (!records.empty()) checkpointer.Delivered(records.back().position());
+      ProcessRecordsInput input{records, read->millis_behind_latest, checkpointer};
+      status = processor->ProcessRecords(input);
+      if (!status.ok()) return status;
+      if (!records.empty()) {
+        delivered = records.back().position();
+        last_delivered_ = delivered.sequence_number;
+        counters_->records.fetch_add(records.size(), std::memory_order_relaxed);
+      }
+      counters_->batches.fetch_add(1, std::memory_order_relaxed);
+    }
+    const bool shard_ended = read->shard_ended();
+    iterator = std::move(read->next_iterator);
+
+    if (shard_ended) {
+      // The children get their leases now, not at the next periodic sync.
+      if (!read->child_shards.empty()) {
+        auto created = syncer_.CreateChildLeases(read->child_shards);
+        if (!created.ok()) return created.status();
+      } else {
+        auto synced = syncer_.Sync(/*cleanup=*/false);
+        if (!synced.ok()) return synced.status();
+      }
+      if (!held()) {
+        processor->LeaseLost();
+        return Ending::kLeaseLost;
+      }
+      checkpointer.ShardEndDelivered();
+      status = processor->ShardEnded(checkpointer);
+      if (!status.ok()) return status;
+      if (!checkpointer.last_checkpoint().is_shard_end()) {
+        return Status::FailedPrecondition(
+            "the processor did not checkpoint at the end of the shard (SHARD_END); its "
+            "children stay blocked until it does");
+      }
+      std::set<std::string> children;
+      for (const auto& child : read->child_shards) children.insert(child.shard_id);
+      if (!children.empty()) {
+        Status recorded = coordinator_.SetChildShards(shard_id_, token_, children);
+        if (!recorded.ok()) {
+          spdlog::warn("shard {}: recording child shards: {}", shard_id_, recorded.ToString());
+        }
+      }
+      (void)coordinator_.Release(shard_id_, token_);
+      return Ending::kShardEnded;
+    }
+    retry_ms = options_.idle_time_between_reads_ms;
+    if (records.empty()) Sleep(options_.idle_time_between_reads_ms);
+  }
+}
+
+Result<ShardConsumer::Ending> ShardConsumer::OnNotFound(RecordProcessor& processor,
+                                                      const Status& error) {
+  // Either the stream is gone (the worker must stop) or only this shard (trimmed after its
+  // retention): tell them apart by listing the shards.
+  auto shards = source_.ListShards();
+  if (!shards.ok() && shards.status().code() == Status::Code::kNotFound) {
+    on_fatal_(shards.status());
+    processor.LeaseLost();
+    return Ending::kFatal;
+  }
+  if (!shards.ok()) return error;
+  const bool exists = std::any_of(shards->begin(), shards->end(),
+                                  [&](const SourceShard& s) { return s.shard_id == shard_id_; });
+  if (exists) return error;
+  spdlog::error("shard {} no longer exists in {} (trimmed after its retention period); its "
+                "unread records are lost; marking it finished so its children are read",
+                shard_id_, source_.name());
+  processor.LeaseLost();
+  CheckpointOutcome done = coordinator_.Checkpoint(
+      shard_id_, token_, ExtendedSequenceNumber::ShardEnd(), {}, "");
+  if (!done.ok()) return Status::Unavailable(done.message);
+  (void)coordinator_.Release(shard_id_, token_);
+  return Ending::kShardEnded;
+}
+
+}  // namespace eddy::consumer

@@ -1,0 +1,228 @@
+#include "eddy/consumer/worker.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "eddy/base/guarded.h"
+
+namespace eddy::consumer {
+
+std::string NewWorkerId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  std::random_device random;
+  return fmt::format("{}-{}-{:08x}", host[0] ? host : "eddy", getpid(), random());
+}
+
+namespace {
+
+LeaseCoordinatorOptions CoordinatorOptions(const WorkerOptions& options) {
+  LeaseCoordinatorOptions out;
+  out.worker_id = options.worker_id;
+  out.failover_time_ms = options.failover_time_ms;
+  out.max_leases_for_worker = options.max_leases_for_worker;
+  out.max_leases_to_steal_at_one_time = options.max_leases_to_steal_at_one_time;
+  return out;
+}
+
+WorkerOptions WithDefaults(WorkerOptions options) {
+  if (options.worker_id.empty()) options.worker_id = NewWorkerId();
+  if (options.lease_table_name.empty()) options.lease_table_name = options.application_name;
+  return options;
+}
+
+}  // namespace
+
+Worker::Worker(WorkerOptions options, Source& source, LeaseTable& table,
+               RecordProcessorFactory& factory, const Clock& clock)
+    : options_(WithDefaults(std::move(options))),
+      source_(source),
+      table_(table),
+      factory_(factory),
+      clock_(clock),
+      coordinator_(table, clock, CoordinatorOptions(options_)),
+      syncer_(source, table, options_.initial_position) {}
+
+Worker::~Worker() {
+  Shutdown();
+  StopConsumers(0);
+}
+
+void Worker::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Worker::Fatal(const Status& status) {
+  {
+    std::lock_guard lock(mu_);
+    if (fatal_.ok()) fatal_ = status;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool Worker::WaitFor(int64_t ms) {
+  std::unique_lock lock(mu_);
+  return !wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+}
+
+std::map<std::string, std::shared_ptr<ShardCounters>> Worker::ShardCountersSnapshot() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+void Worker::RenewLoop() {
+  const int64_t interval = std::max<int64_t>(1, options_.failover_time_ms / 3 - options_.epsilon_ms);
+  while (WaitFor(interval)) {
+    RunGuarded("lease renewer", [&] {
+      bool table_missing = false;
+      auto lost = coordinator_.RenewLeases(&table_missing);
+      for (const auto& key : lost) spdlog::info("lease {}: lost", key);
+      if (table_missing) {
+        Fatal(Status::NotFound("the lease table " + options_.lease_table_name +
+                               " no longer exists; processing stopped (no processing without "
+                               "a lease)"));
+      }
+    });
+  }
+}
+
+void Worker::StartConsumers() {
+  for (const std::string& key : coordinator_.HeldLeaseKeys()) {
+    auto held = coordinator_.GetHeld(key);
+    if (!held) continue;
+    auto existing = consumers_.find(key);
+    if (existing != consumers_.end()) {
+      if (existing->second->token() == held->token) continue;
+      existing->second->RequestShutdown();  // an earlier tenure still winding down
+      existing->second->Join();
+      consumers_.erase(existing);
+    }
+    std::shared_ptr<ShardCounters> counters;
+    {
+      std::lock_guard lock(mu_);
+      auto& slot = counters_[key];
+      if (!slot) slot = std::make_shared<ShardCounters>();
+      counters = slot;
+    }
+    auto consumer = std::make_unique<ShardConsumer>(
+        key, held->token, source_, coordinator_, syncer_, factory_, clock_, options_, counters,
+        [this](const Status& status) { Fatal(status); });
+    consumer->Start();
+    consumers_[key] = std::move(consumer);
+  }
+}
+
+void Worker::ReapConsumers() {
+  for (auto it = consumers_.begin(); it != consumers_.end();) {
+    if (it->second->finished()) {
+      it->second->Join();
+      it = consumers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Worker::StopConsumers(int64_t grace_ms) {
+  for (auto& [key, consumer] : consumers_) consumer->RequestShutdown();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  for (auto& [key, consumer] : consumers_) {
+    while (!consumer->finished() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  // Whatever is still held (a processor stuck in a callback) is released now: another worker
+  // may start while this one waits for the stuck callback to return.
+  const int released = coordinator_.ReleaseAll();
+  if (released > 0) spdlog::info("released {} leases", released);
+  for (auto& [key, consumer] : consumers_) consumer->Join();
+  consumers_.clear();
+}
+
+Status Worker::Run() {
+  spdlog::info("worker {} of application {} consuming {} (lease table {})", options_.worker_id,
+               options_.application_name, source_.name(), options_.lease_table_name);
+  // Create the table and sync once, retrying what may pass (an endpoint not up yet).
+  int64_t backoff = options_.task_backoff_time_ms;
+  for (;;) {
+    Status ready = table_.CreateTableIfNotExists();
+    if (ready.ok()) {
+      auto synced = syncer_.Sync(/*cleanup=*/false);
+      ready = synced.status();
+      if (synced.ok() && synced->created > 0) {
+        spdlog::info("created {} leases for the shards of {}", synced->created, source_.name());
+      }
+    }
+    if (ready.ok()) break;
+    if (ready.code() == Status::Code::kNotFound) {
+      return Status::NotFound(source_.name() + ": " + ready.ToString());
+    }
+    spdlog::warn("worker start: {}; retrying in {} ms", ready.ToString(), backoff);
+    if (!WaitFor(backoff)) return Status::Ok();
+    backoff = std::min(backoff * 2, options_.max_task_backoff_time_ms);
+  }
+
+  std::thread renewer([this] { RenewLoop(); });
+  int64_t last_sync_ms = clock_.NowMillis();
+  for (;;) {
+    RunGuarded("lease taker", [&] {
+      auto cycle = coordinator_.TakeLeases();
+      if (!cycle.ok()) {
+        if (cycle.status().code() == Status::Code::kNotFound) {
+          Fatal(Status::NotFound("the lease table " + options_.lease_table_name +
+                                 " no longer exists; processing stopped"));
+        } else {
+          spdlog::warn("lease scan: {}", cycle.status().ToString());
+        }
+        return;
+      }
+      for (const auto& damaged : cycle->damaged) {
+        if (reported_damaged_.insert(damaged).second) {
+          spdlog::error("lease table {}: skipping an item that is not a lease: {}",
+                        options_.lease_table_name, damaged);
+        }
+      }
+      for (const auto& key : cycle->taken) spdlog::info("lease {}: taken", key);
+      for (const auto& key : cycle->stolen) spdlog::info("lease {}: stolen", key);
+      ReapConsumers();
+      StartConsumers();
+      if (clock_.NowMillis() - last_sync_ms >= options_.shard_sync_interval_ms) {
+        last_sync_ms = clock_.NowMillis();
+        auto synced = syncer_.Sync(options_.cleanup_leases_upon_shard_completion);
+        if (!synced.ok()) {
+          if (synced.status().code() == Status::Code::kNotFound) Fatal(synced.status());
+          spdlog::warn("shard sync: {}", synced.status().ToString());
+        } else if (synced->created + synced->deleted > 0) {
+          spdlog::info("shard sync: {} leases created, {} finished leases deleted",
+                       synced->created, synced->deleted);
+        }
+      }
+    });
+    if (!WaitFor(options_.lease_taker_interval_ms)) break;
+  }
+
+  Status fatal;
+  {
+    std::lock_guard lock(mu_);
+    fatal = fatal_;
+  }
+  StopConsumers(fatal.ok() ? options_.shutdown_grace_ms : 0);
+  renewer.join();
+  if (!fatal.ok()) {
+    spdlog::error("worker {} stopped: {}", options_.worker_id, fatal.ToString());
+    return fatal;
+  }
+  spdlog::info("worker {} stopped; its leases were released", options_.worker_id);
+  return Status::Ok();
+}
+
+}  // namespace eddy::consumer

@@ -1,0 +1,279 @@
+#include "eddy/consumer/lease_coordinator.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "unit/consumer/fake_lease_table.h"
+
+namespace eddy::consumer {
+namespace {
+
+constexpr int64_t kFailover = 10000;
+
+Lease NewLease(const std::string& key) {
+  Lease lease;
+  lease.lease_key = key;
+  lease.checkpoint = ExtendedSequenceNumber::TrimHorizon();
+  return lease;
+}
+
+class LeaseCoordinatorTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<LeaseCoordinator> Worker(const std::string& id, int max_leases = 1 << 30) {
+    LeaseCoordinatorOptions options;
+    options.worker_id = id;
+    options.failover_time_ms = kFailover;
+    options.max_leases_for_worker = max_leases;
+    return std::make_unique<LeaseCoordinator>(table_, clock_, options);
+  }
+  void AddLeases(int n) {
+    for (int i = 0; i < n; ++i) table_.Put(NewLease("shardId-00000000000" + std::to_string(i)));
+  }
+
+  FakeLeaseTable table_;
+  ManualClock clock_;
+};
+
+TEST_F(LeaseCoordinatorTest, OneWorkerTakesEveryUnownedLease) {
+  AddLeases(4);
+  auto a = Worker("a");
+  auto cycle = a->TakeLeases();
+  ASSERT_TRUE(cycle.ok());
+  EXPECT_EQ(cycle->taken.size(), 4u);
+  EXPECT_EQ(cycle->target, 4);
+  EXPECT_EQ(a->HeldLeaseKeys().size(), 4u);
+  auto stored = table_.Get("shardId-000000000000");
+  EXPECT_EQ(stored->owner, "a");
+  EXPECT_EQ(stored->counter, 1);
+  EXPECT_EQ(stored->owner_switches_since_checkpoint, 1);
+}
+
+TEST_F(LeaseCoordinatorTest, RenewalMovesTheCounterAndKeepsTheLease) {
+  AddLeases(1);
+  auto a = Worker("a");
+  ASSERT_TRUE(a->TakeLeases().ok());
+  clock_.AdvanceMillis(3000);
+  EXPECT_TRUE(a->RenewLeases().empty());
+  EXPECT_EQ(table_.Get("shardId-000000000000")->counter, 2);
+  clock_.AdvanceMillis(9000);  // 9 s after the renewal: still fresh
+  EXPECT_TRUE(a->GetHeld("shardId-000000000000").has_value());
+}
+
+TEST_F(LeaseCoordinatorTest, ANewWorkerStealsOneLeasePerCycleUntilBalancedThenNothingMoves) {
+  AddLeases(8);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 8u);
+  for (int round = 0; round < 10; ++round) {
+    auto cycle = b->TakeLeases();
+    ASSERT_TRUE(cycle.ok());
+    EXPECT_LE(cycle->stolen.size(), 1u);
+    a->RenewLeases();
+    a->TakeLeases();
+    clock_.AdvanceMillis(500);
+  }
+  auto counts = table_.OwnerCounts();
+  EXPECT_EQ(counts["a"], 4);
+  EXPECT_EQ(counts["b"], 4);
+  EXPECT_EQ(a->HeldLeaseKeys().size(), 4u);
+  // Settled: further cycles move nothing.
+  const int writes_before = table_.writes;
+  for (int round = 0; round < 5; ++round) {
+    auto ca = a->TakeLeases();
+    auto cb = b->TakeLeases();
+    EXPECT_TRUE(ca->taken.empty() && ca->stolen.empty());
+    EXPECT_TRUE(cb->taken.empty() && cb->stolen.empty());
+  }
+  EXPECT_EQ(table_.writes, writes_before);
+}
+
+TEST_F(LeaseCoordinatorTest, ThreeWorkersOnEightLeasesSettleWithinOneOfEachOther) {
+  AddLeases(8);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  auto c = Worker("c");
+  for (int round = 0; round < 20; ++round) {
+    for (auto* w : {a.get(), b.get(), c.get()}) {
+      w->RenewLeases();
+      ASSERT_TRUE(w->TakeLeases().ok());
+    }
+    clock_.AdvanceMillis(500);
+  }
+  auto counts = table_.OwnerCounts();
+  int lo = 100, hi = 0;
+  for (auto& [owner, n] : counts) {
+    lo = std::min(lo, n);
+    hi = std::max(hi, n);
+  }
+  EXPECT_EQ(counts.size(), 3u);
+  EXPECT_LE(hi - lo, 1);
+  EXPECT_EQ(counts["a"] + counts["b"] + counts["c"], 8);
+}
+
+TEST_F(LeaseCoordinatorTest, AStolenLeaseIsLostToItsOldOwnerAndItsCheckpointIsFenced) {
+  AddLeases(2);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 2u);
+  auto held = a->GetHeld("shardId-000000000000");
+  ASSERT_TRUE(held.has_value());
+  auto cycle = b->TakeLeases();
+  ASSERT_EQ(cycle->stolen.size(), 1u);
+  const std::string stolen = cycle->stolen[0];
+  auto held_stolen = a->GetHeld(stolen);
+  ASSERT_TRUE(held_stolen.has_value());  // a does not know yet
+  auto outcome = a->Checkpoint(stolen, held_stolen->token, {"49000000000000000001", 0}, {}, "");
+  EXPECT_EQ(outcome.error, CheckpointError::kShutdown);
+  EXPECT_EQ(table_.Get(stolen)->checkpoint, ExtendedSequenceNumber::TrimHorizon());
+  EXPECT_FALSE(a->IsHeld(stolen, held_stolen->token));
+  // b checkpoints fine, and the checkpoint resets the owner-switch count.
+  auto b_held = b->GetHeld(stolen);
+  ASSERT_TRUE(b_held.has_value());
+  EXPECT_TRUE(b->Checkpoint(stolen, b_held->token, {"49000000000000000001", 0}, {}, "").ok());
+  EXPECT_EQ(table_.Get(stolen)->checkpoint.sequence_number, "49000000000000000001");
+  EXPECT_EQ(table_.Get(stolen)->owner_switches_since_checkpoint, 0);
+}
+
+TEST_F(LeaseCoordinatorTest, RenewalReportsALeaseTakenByAnotherWorker) {
+  AddLeases(1);
+  auto a = Worker("a");
+  ASSERT_TRUE(a->TakeLeases().ok());
+  Lease taken = *table_.Get("shardId-000000000000");
+  taken.owner = "z";
+  ++taken.counter;
+  table_.Put(taken);
+  auto lost = a->RenewLeases();
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_TRUE(a->HeldLeaseKeys().empty());
+  EXPECT_EQ(table_.Get("shardId-000000000000")->owner, "z");
+}
+
+TEST_F(LeaseCoordinatorTest, ALeaseIsExpiredOnlyAfterItsCounterStoodStillForTheFailoverTime) {
+  AddLeases(1);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 1u);
+  ASSERT_TRUE(b->TakeLeases()->taken.empty());  // first sighting of an owned lease
+  clock_.AdvanceMillis(kFailover - 100);
+  EXPECT_TRUE(b->TakeLeases()->taken.empty());
+  clock_.AdvanceMillis(200);
+  auto cycle = b->TakeLeases();
+  ASSERT_EQ(cycle->taken.size(), 1u);  // a died: taken as expired, not stolen
+  EXPECT_TRUE(cycle->stolen.empty());
+  EXPECT_EQ(table_.Get("shardId-000000000000")->owner, "b");
+}
+
+TEST_F(LeaseCoordinatorTest, ARenewedLeaseIsNeverTakenAsExpired) {
+  AddLeases(1);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 1u);
+  for (int i = 0; i < 20; ++i) {
+    clock_.AdvanceMillis(kFailover / 3);
+    a->RenewLeases();
+    auto cycle = b->TakeLeases();
+    EXPECT_TRUE(cycle->taken.empty());
+    EXPECT_TRUE(cycle->stolen.empty());  // one lease, two workers: target 1, a is at it
+  }
+}
+
+TEST_F(LeaseCoordinatorTest, AWorkerThatCannotRenewFencesItselfAfterTheFailoverTime) {
+  AddLeases(1);
+  auto a = Worker("a");
+  ASSERT_TRUE(a->TakeLeases().ok());
+  auto held = a->GetHeld("shardId-000000000000");
+  ASSERT_TRUE(held.has_value());
+  table_.fail_writes = true;
+  clock_.AdvanceMillis(kFailover / 3);
+  EXPECT_TRUE(a->RenewLeases().empty());  // retried later
+  clock_.AdvanceMillis(kFailover);
+  EXPECT_FALSE(a->GetHeld("shardId-000000000000").has_value());
+  table_.fail_writes = false;
+  auto outcome = a->Checkpoint("shardId-000000000000", held->token, {"1", 0}, {}, "");
+  EXPECT_EQ(outcome.error, CheckpointError::kShutdown);
+  EXPECT_EQ(a->RenewLeases().size(), 1u);
+}
+
+TEST_F(LeaseCoordinatorTest, AReleasedLeaseIsTakenAtOnceByAnotherWorker) {
+  AddLeases(2);
+  auto a = Worker("a");
+  auto b = Worker("b", /*max_leases=*/0);  // watches without taking
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 2u);
+  ASSERT_TRUE(b->TakeLeases()->taken.empty());
+  EXPECT_EQ(a->ReleaseAll(), 2);
+  EXPECT_TRUE(a->HeldLeaseKeys().empty());
+  EXPECT_FALSE(table_.Get("shardId-000000000000")->owned());
+  auto c = Worker("c");
+  c->TakeLeases();  // c saw nothing before: unowned leases are free at once
+  EXPECT_EQ(table_.OwnerCounts()["c"], 2);
+  // A release does not wait for the failover time, and the old owner's checkpoint is refused.
+  auto stale = a->Checkpoint("shardId-000000000000", 1, {"7", 0}, {}, "");
+  EXPECT_EQ(stale.error, CheckpointError::kShutdown);
+}
+
+TEST_F(LeaseCoordinatorTest, FinishedLeasesAreNeitherTakenNorCounted) {
+  AddLeases(2);
+  Lease done = NewLease("shardId-000000000009");
+  done.checkpoint = ExtendedSequenceNumber::ShardEnd();
+  table_.Put(done);
+  auto a = Worker("a");
+  auto cycle = a->TakeLeases();
+  EXPECT_EQ(cycle->taken.size(), 2u);
+  EXPECT_EQ(cycle->target, 2);
+  EXPECT_FALSE(table_.Get("shardId-000000000009")->owned());
+}
+
+TEST_F(LeaseCoordinatorTest, ARestartedWorkerWithTheSameIdTakesBackItsLeasesAtOnce) {
+  AddLeases(3);
+  auto a = Worker("a");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 3u);
+  auto again = Worker("a");  // a new process, same worker id
+  auto cycle = again->TakeLeases();
+  EXPECT_EQ(cycle->taken.size(), 3u);
+  EXPECT_EQ(again->HeldLeaseKeys().size(), 3u);
+}
+
+TEST_F(LeaseCoordinatorTest, MaxLeasesForWorkerCapsTheShare) {
+  AddLeases(5);
+  auto a = Worker("a", 2);
+  auto cycle = a->TakeLeases();
+  EXPECT_EQ(cycle->taken.size(), 2u);
+}
+
+TEST_F(LeaseCoordinatorTest, ADeletedTableLosesEveryLease) {
+  AddLeases(2);
+  auto a = Worker("a");
+  ASSERT_TRUE(a->TakeLeases().ok());
+  table_.missing = true;
+  bool table_missing = false;
+  clock_.AdvanceMillis(1000);
+  EXPECT_EQ(a->RenewLeases(&table_missing).size(), 2u);
+  EXPECT_TRUE(table_missing);
+  EXPECT_FALSE(a->TakeLeases().ok());
+}
+
+TEST_F(LeaseCoordinatorTest, DamagedItemsAreReportedNotFatal) {
+  AddLeases(1);
+  table_.damaged_items = {"shardId-x: leaseCounter is not a number"};
+  auto a = Worker("a");
+  auto cycle = a->TakeLeases();
+  ASSERT_TRUE(cycle.ok());
+  EXPECT_EQ(cycle->damaged.size(), 1u);
+  EXPECT_EQ(cycle->taken.size(), 1u);
+}
+
+TEST(SequenceNumbers, CompareByValueAndSentinelsByRank) {
+  EXPECT_LT(CompareSequenceNumbers("9", "10"), 0);
+  EXPECT_EQ(CompareSequenceNumbers("0010", "10"), 0);
+  EXPECT_GT(CompareSequenceNumbers("49600000000000000000000000000000000000000000000000000002",
+                                   "49600000000000000000000000000000000000000000000000000001"),
+            0);
+  EXPECT_LT(ComparePositions(ExtendedSequenceNumber::TrimHorizon(), {"1", 0}), 0);
+  EXPECT_GT(ComparePositions(ExtendedSequenceNumber::ShardEnd(), {"999", 5}), 0);
+  EXPECT_LT(ComparePositions({"5", 1}, {"5", 2}), 0);
+  EXPECT_EQ(ComparePositions({"5", 2}, {"5", 2}), 0);
+}
+
+}  // namespace
+}  // namespace eddy::consumer
