@@ -11,6 +11,7 @@
 #include "eddy/cli/log_commands.h"
 #include "eddy/cli/stream_commands.h"
 #include "eddy/cli/table_commands.h"
+#include "eddy/cli/worker_command.h"
 #include "eddy/server/server.h"
 
 int main(int argc, char** argv) {
@@ -281,6 +282,10 @@ int main(int argc, char** argv) {
   // eddy table ...
   eddy::cli::AddTableCommands(app);
 
+  // eddy worker ...
+  int worker_exit = 0;
+  eddy::cli::AddWorkerCommand(app, &worker_exit);
+
   CLI11_PARSE(app, argc, argv);
-  return serve_exit;
+  return serve_exit != 0 ? serve_exit : worker_exit;
 }

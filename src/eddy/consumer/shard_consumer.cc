@@ -67,7 +67,10 @@ class ShardConsumer::Checkpointer final : public consumer::Checkpointer {
                                                  last_checkpoint_, position, state)
                 : owner_.coordinator_.Checkpoint(owner_.shard_id_, owner_.token_, position, {},
                                                  "");
-    if (outcome.ok() && !prepare) last_checkpoint_ = position;
+    if (outcome.ok() && !prepare) {
+      last_checkpoint_ = position;
+      owner_.counters_->checkpoints.fetch_add(1, std::memory_order_relaxed);
+    }
     return outcome;
   }
 

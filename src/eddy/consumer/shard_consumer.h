@@ -23,6 +23,7 @@ struct ShardCounters {
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> restarts{0};
+  std::atomic<uint64_t> checkpoints{0};
   std::atomic<int64_t> millis_behind_latest{0};
 };
 

@@ -38,18 +38,96 @@ WorkerOptions WithDefaults(WorkerOptions options) {
 }  // namespace
 
 Worker::Worker(WorkerOptions options, Source& source, LeaseTable& table,
-               RecordProcessorFactory& factory, const Clock& clock)
+               RecordProcessorFactory& factory, const Clock& clock,
+               metrics::MetricsRegistry* metrics)
     : options_(WithDefaults(std::move(options))),
       source_(source),
       table_(table),
       factory_(factory),
       clock_(clock),
       coordinator_(table, clock, CoordinatorOptions(options_)),
-      syncer_(source, table, options_.initial_position) {}
+      syncer_(source, table, options_.initial_position),
+      metrics_(metrics) {
+  RegisterMetrics();
+}
 
 Worker::~Worker() {
   Shutdown();
   StopConsumers(0);
+  UnregisterMetrics();
+}
+
+namespace {
+
+constexpr std::string_view kLeasesHeld = "eddy_consumer_leases_held";
+constexpr std::string_view kLeaseTakes = "eddy_consumer_lease_takes_total";
+constexpr std::string_view kLeaseSteals = "eddy_consumer_lease_steals_total";
+constexpr std::string_view kLeaseLosses = "eddy_consumer_lease_losses_total";
+constexpr std::string_view kLeaseWrites = "eddy_consumer_lease_table_writes_total";
+constexpr std::string_view kRecords = "eddy_consumer_records_processed_total";
+constexpr std::string_view kCheckpoints = "eddy_consumer_checkpoints_total";
+constexpr std::string_view kRestarts = "eddy_consumer_processor_restarts_total";
+constexpr std::string_view kBehind = "eddy_consumer_millis_behind_latest";
+
+}  // namespace
+
+void Worker::RegisterMetrics() {
+  if (metrics_ == nullptr) return;
+  const metrics::LabelValues app{options_.application_name};
+  const std::vector<std::string> app_label{"application"};
+  metrics_->AddGauge(kLeasesHeld, "Shard leases this worker holds.", app_label)
+      .SetCallback(app, [this] { return static_cast<double>(coordinator_.HeldLeaseKeys().size()); });
+  const LeaseCoordinator::Stats& stats = coordinator_.stats();
+  auto counter = [&](std::string_view name, std::string_view help,
+                     const std::atomic<uint64_t>& value) {
+    metrics_->AddCounter(name, help, app_label).SetCallback(app, [&value] {
+      return static_cast<double>(value.load(std::memory_order_relaxed));
+    });
+  };
+  counter(kLeaseTakes, "Leases this worker took (unowned, expired or stolen).", stats.takes);
+  counter(kLeaseSteals, "Leases this worker took from a live, more loaded worker.", stats.steals);
+  counter(kLeaseLosses, "Leases this worker lost (taken by another worker, or not renewed).",
+          stats.losses);
+  counter(kLeaseWrites,
+          "Conditional writes this worker sent to the lease table (takes, renewals, "
+          "checkpoints, releases).",
+          stats.writes);
+}
+
+void Worker::RegisterShardMetrics(const std::string& shard,
+                                  const std::shared_ptr<ShardCounters>& c) {
+  if (metrics_ == nullptr) return;
+  const metrics::LabelValues labels{options_.application_name, shard};
+  const std::vector<std::string> names{"application", "shard"};
+  auto counter = [&](std::string_view name, std::string_view help,
+                     std::atomic<uint64_t> ShardCounters::*member) {
+    metrics_->AddCounter(name, help, names).SetCallback(labels, [c, member] {
+      return static_cast<double>(((*c).*member).load(std::memory_order_relaxed));
+    });
+  };
+  counter(kRecords, "Records handed to the shard's record processor.", &ShardCounters::records);
+  counter(kCheckpoints, "Checkpoints the shard's record processor wrote.",
+          &ShardCounters::checkpoints);
+  counter(kRestarts, "Times the shard's record processor failed and was restarted from the last "
+          "checkpoint.", &ShardCounters::restarts);
+  metrics_
+      ->AddGauge(kBehind,
+                 "MillisBehindLatest of the shard's last GetRecords: how far the consumer is "
+                 "behind the newest record, in milliseconds.",
+                 names)
+      .SetCallback(labels, [c] {
+        return static_cast<double>(c->millis_behind_latest.load(std::memory_order_relaxed));
+      });
+}
+
+void Worker::UnregisterMetrics() {
+  if (metrics_ == nullptr) return;
+  const metrics::LabelValues app{options_.application_name};
+  const std::vector<std::string> app_label{"application"};
+  metrics_->AddGauge(kLeasesHeld, "", app_label).Remove(app);
+  for (auto name : {kLeaseTakes, kLeaseSteals, kLeaseLosses, kLeaseWrites}) {
+    metrics_->AddCounter(name, "", app_label).Remove(app);
+  }
 }
 
 void Worker::Shutdown() {
@@ -113,6 +191,7 @@ void Worker::StartConsumers() {
       if (!slot) slot = std::make_shared<ShardCounters>();
       counters = slot;
     }
+    RegisterShardMetrics(key, counters);
     auto consumer = std::make_unique<ShardConsumer>(
         key, held->token, source_, coordinator_, syncer_, factory_, clock_, options_, counters,
         [this](const Status& status) { Fatal(status); });

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "eddy/base/clock.h"
+#include "eddy/base/metrics.h"
 #include "eddy/base/thread_annotations.h"
 #include "eddy/consumer/lease_coordinator.h"
 #include "eddy/consumer/record_processor.h"
@@ -38,15 +39,20 @@ namespace eddy::consumer {
 // fatal. A lease table deleted under the worker, or a source that no longer exists, stops
 // processing at once (no processing without a lease) and Run() returns the error naming it.
 //
+// Metrics (when a registry is given; docs/metrics.md), labelled with the application and, where
+// it applies, the shard: leases held, lease takes, steals, losses and lease-table writes,
+// records processed, checkpoints, processor restarts and MillisBehindLatest per shard.
+//
 // Memory: one batch per held lease (at most max_records records) in flight, plus the lease
 // table's listing.
 //
 // Thread-safety: Run() on one thread; Shutdown() and the accessors from any thread.
 class Worker {
  public:
-  // `source`, `table`, `factory` and `clock` must outlive the worker.
+  // `source`, `table`, `factory`, `clock` and `metrics` (if given) must outlive the worker.
   Worker(WorkerOptions options, Source& source, LeaseTable& table,
-         RecordProcessorFactory& factory, const Clock& clock = *SystemClock());
+         RecordProcessorFactory& factory, const Clock& clock = *SystemClock(),
+         metrics::MetricsRegistry* metrics = nullptr);
   ~Worker();
 
   Status Run();
@@ -64,6 +70,9 @@ class Worker {
   void ReapConsumers();
   void StopConsumers(int64_t grace_ms);
   bool WaitFor(int64_t ms);  // false once stopping
+  void RegisterMetrics();
+  void RegisterShardMetrics(const std::string& shard, const std::shared_ptr<ShardCounters>& c);
+  void UnregisterMetrics();
 
   WorkerOptions options_;
   Source& source_;
@@ -72,6 +81,7 @@ class Worker {
   const Clock& clock_;
   LeaseCoordinator coordinator_;
   ShardSyncer syncer_;
+  metrics::MetricsRegistry* const metrics_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
