@@ -15,7 +15,9 @@ namespace eddy::consumer {
 class ShardConsumer::Checkpointer final : public consumer::Checkpointer {
  public:
   Checkpointer(ShardConsumer& owner, ExtendedSequenceNumber last_checkpoint)
-      : owner_(owner), last_checkpoint_(std::move(last_checkpoint)) {}
+      : owner_(owner),
+        last_checkpoint_(std::move(last_checkpoint)),
+        largest_permitted_(last_checkpoint_) {}  // as KCL: nothing delivered yet
 
   CheckpointOutcome Checkpoint() override { return Write(largest_permitted_, false, ""); }
   CheckpointOutcome Checkpoint(const ExtendedSequenceNumber& position) override {
@@ -36,6 +38,9 @@ class ShardConsumer::Checkpointer final : public consumer::Checkpointer {
 
  private:
   CheckpointOutcome Write(ExtendedSequenceNumber position, bool prepare, std::string state) {
+    // KCL: checkpointing where the lease already is does nothing (Checkpoint() before any
+    // record was delivered, or twice in a row).
+    if (!prepare && position == last_checkpoint_) return {};
     const auto& seq = position.sequence_number;
     if (seq.empty() || (!position.is_shard_end() &&
                         seq.find_first_not_of("0123456789") != std::string::npos)) {
@@ -61,7 +66,6 @@ class ShardConsumer::Checkpointer final : public consumer::Checkpointer {
               "checkpoint " + seq + " is before the last checkpoint (" +
                   last_checkpoint_.sequence_number + ")"};
     }
-    if (!prepare && position == last_checkpoint_) return {};  // KCL: a no-op
     CheckpointOutcome outcome =
         prepare ? owner_.coordinator_.Checkpoint(owner_.shard_id_, owner_.token_,
                                                  last_checkpoint_, position, state)

@@ -85,7 +85,8 @@ class JournalProcessor final : public RecordProcessor {
   }
   Status ShutdownRequested(Checkpointer& checkpointer) override {
     Event("shutdownRequested");
-    (void)checkpointer.Checkpoint();
+    auto outcome = checkpointer.Checkpoint();
+    Event(outcome.ok() ? "shutdownCheckpoint:ok" : "shutdownCheckpoint:" + outcome.message);
     return Status::Ok();
   }
 
@@ -190,6 +191,18 @@ TEST(Worker, ProcessesEveryRecordOfEveryShardAndCheckpoints) {
   EXPECT_TRUE(worker.Stop().ok());
   EXPECT_TRUE(journal.Has("shard-0:shutdownRequested"));
   EXPECT_FALSE(table.Get("shard-0")->owned());  // released at shutdown
+}
+
+TEST(Worker, CheckpointingBeforeAnyRecordWasDeliveredIsANoOp) {
+  FakeSource source;
+  FakeLeaseTable table;
+  Journal journal;
+  source.AddShard("empty");
+  RunningWorker worker("w1", source, table, journal);
+  ASSERT_TRUE(WaitUntil([&] { return journal.Has("empty:initialize@TRIM_HORIZON"); }));
+  EXPECT_TRUE(worker.Stop().ok());
+  EXPECT_TRUE(journal.Has("empty:shutdownCheckpoint:ok"));
+  EXPECT_EQ(table.Get("empty")->checkpoint, ExtendedSequenceNumber::TrimHorizon());
 }
 
 TEST(Worker, ChildrenAreProcessedOnlyAfterBothParentsOfAMergeEnded) {
