@@ -31,7 +31,18 @@ struct Parts {
   std::unique_ptr<consumer::DynamoDbLeaseTable> lease_table;
 };
 
+// eddy accepts any credentials unless keys are configured: a worker pointed at an endpoint of
+// its own (eddy, another emulator) needs none set up. Against AWS's endpoints (none given)
+// credentials must resolve as the aws CLI resolves them.
+void AllowMissingCredentials(client::ClientConfig& config) {
+  if (!config.endpoint.empty() && !config.credentials) {
+    config.fallback_credentials = auth::Credentials{"eddy", "eddy", ""};
+  }
+}
+
 Result<Parts> Build(consumer::WorkerOptions& options) {
+  AllowMissingCredentials(options.kinesis);
+  AllowMissingCredentials(options.dynamodb);
   Parts parts;
   auto dynamodb = client::DynamoDbClient::Create(options.dynamodb);
   if (!dynamodb.ok()) return dynamodb.status();
