@@ -21,7 +21,8 @@ struct WorkerArgs {
 int RunWorker(const WorkerArgs& args) {
   auto loaded = consumer::multilang::LoadMultiLangProperties(args.properties);
   if (!loaded.ok()) {
-    fmt::print(stderr, "eddy worker: {}: {}\n", args.properties, loaded.status().message());
+    // The message names the file already (LoadMultiLangProperties adds it).
+    fmt::print(stderr, "eddy worker: {}\n", loaded.status().message());
     return 2;
   }
   for (const auto& warning : loaded->warnings) {
