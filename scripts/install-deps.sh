@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything eddy needs to build, test and benchmark, from Debian's packages only.
 #   scripts/install-deps.sh          build dependencies (compiler, CMake, libraries)
-#   scripts/install-deps.sh --test   also what the test suites need (GoogleTest, pytest, boto3, aws CLI)
+#   scripts/install-deps.sh --test   also what the test suites need (GoogleTest, pytest, boto3, aws CLI,
+#                                    and a JDK 17 and Maven for the KCL tests if java/mvn are missing)
 #   scripts/install-deps.sh --fuzz   also clang and libFuzzer (for `make fuzz`)
 #   scripts/install-deps.sh --peers  also Node.js and npm (bench/peers.sh installs the peers)
 #   scripts/install-deps.sh --ceiling  also nginx and wrk (bench/ceiling.sh)
@@ -18,7 +19,7 @@ for arg in "$@"; do
     --fuzz) want_fuzz=1 ;;
     --peers) want_peers=1 ;;
     --ceiling) want_ceiling=1 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -38,6 +39,14 @@ if [ "$want_ceiling" = 1 ]; then
 fi
 if [ "$want_fuzz" = 1 ]; then
   packages+=(clang libclang-rt-14-dev)
+fi
+# Java and Maven (tests/compat/test_kcl.py) only when the commands are missing: a machine may
+# have its own JDK or Maven, which Debian's packages would shadow or duplicate.
+if [ "$want_test" = 1 ] && ! command -v java >/dev/null 2>&1; then
+  packages+=(openjdk-17-jdk-headless)
+fi
+if [ "$want_test" = 1 ] && ! command -v mvn >/dev/null 2>&1; then
+  packages+=(maven)
 fi
 # Node.js only when the commands are missing: a machine may have its own Node.js build (with npm
 # bundled), which Debian's npm package would conflict with.
