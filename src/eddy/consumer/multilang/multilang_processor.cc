@@ -42,15 +42,35 @@ MultiLangRecordProcessor::MultiLangRecordProcessor(std::string shard_id,
                                                    MultiLangProcessorOptions options)
     : shard_id_(std::move(shard_id)), options_(std::move(options)) {}
 
-MultiLangRecordProcessor::~MultiLangRecordProcessor() { EndChild(); }
+MultiLangRecordProcessor::~MultiLangRecordProcessor() {
+  // KCL's ShardConsumer leaves SHUTDOWN_REQUESTED only through a LEASE_LOST shutdown, whose task
+  // calls leaseLost (ConsumerStates.ShutdownNotificationCompletionState): a child sees
+  // shutdownRequested, then leaseLost, then the end of its stdin. The worker's last call is
+  // ShutdownRequested, so the leaseLost is sent here.
+  if (state_ == State::kRunning && shutdown_requested_) {
+    // Nobody waits on this call: a child that does not answer gets exit_grace per message, not
+    // timeoutInSeconds (unlimited by default), then is stopped as below.
+    ending_ = true;
+    LeaseLost();
+  }
+  EndChild();
+}
 
 std::optional<pid_t> MultiLangRecordProcessor::child_pid() const {
   if (!child_) return std::nullopt;
   return child_->pid();
 }
 
+std::chrono::milliseconds MultiLangRecordProcessor::MessageTimeout() const {
+  std::chrono::milliseconds timeout = std::chrono::seconds(options_.timeout_seconds);
+  if (ending_ && (timeout.count() <= 0 || timeout > options_.exit_grace)) {
+    timeout = options_.exit_grace;
+  }
+  return timeout;
+}
+
 Deadline MultiLangRecordProcessor::NextDeadline() const {
-  return DeadlineAfter(std::chrono::seconds(options_.timeout_seconds));
+  return DeadlineAfter(MessageTimeout());
 }
 
 std::string MultiLangRecordProcessor::Describe(std::string_view action) const {
@@ -139,7 +159,9 @@ Status MultiLangRecordProcessor::ShutdownRequested(Checkpointer& checkpointer) {
     return Status::FailedPrecondition(Describe(kShutdownRequestedAction) +
                                       ": the processor failed earlier");
   }
-  return Call(kShutdownRequestedAction, EncodeShutdownRequested(), &checkpointer);
+  EDDY_RETURN_IF_ERROR(Call(kShutdownRequestedAction, EncodeShutdownRequested(), &checkpointer));
+  shutdown_requested_ = true;
+  return Status::Ok();
 }
 
 Status MultiLangRecordProcessor::Call(std::string_view action, const std::string& line,
@@ -156,8 +178,12 @@ Status MultiLangRecordProcessor::Call(std::string_view action, const std::string
     switch (read->kind) {
       case ChildProcess::LineRead::Kind::kTimeout:
         return Fail(action, Status::Code::kExpired,
-                    "no answer from the child within " + std::to_string(options_.timeout_seconds) +
-                        " s (timeoutInSeconds)");
+                    ending_ ? "no answer from the child within " +
+                                  std::to_string(MessageTimeout().count()) +
+                                  " ms (the processor is being destroyed)"
+                            : "no answer from the child within " +
+                                  std::to_string(options_.timeout_seconds) +
+                                  " s (timeoutInSeconds)");
       case ChildProcess::LineRead::Kind::kEof: {
         const ExitStatus exit = child_->Stop(kExitAfterEofGrace, options_.term_grace);
         return Fail(action, Status::Code::kUnavailable,

@@ -59,8 +59,12 @@ MultiLangProcessorOptions ProcessorOptionsFor(const MultiLangConfig& config);
 // every later callback fails at once.
 //
 // The child is started by Initialize. After leaseLost or shardEnded is answered its stdin is
-// closed and it is waited for (exit_grace, then SIGTERM, then SIGKILL); ShutdownRequested leaves it
-// running (LeaseLost follows). Destroying the processor always leaves no child running.
+// closed and it is waited for (exit_grace, then SIGTERM, then SIGKILL). ShutdownRequested leaves it
+// running: KCL follows a requested shutdown with leaseLost once the lease is released, so when the
+// worker makes no further call (RecordProcessor's contract: ShutdownRequested is the last one),
+// destroying the processor sends leaseLost and waits for its status first (each message at most
+// exit_grace, or timeout_seconds when shorter). Destroying the processor always leaves no child
+// running.
 //
 // Thread-safety: as RecordProcessor: one callback at a time.
 class MultiLangRecordProcessor final : public RecordProcessor {
@@ -94,12 +98,16 @@ class MultiLangRecordProcessor final : public RecordProcessor {
   Status Fail(std::string_view action, Status::Code code, std::string_view cause);
   // Closes the child's stdin and waits for it to exit (exit_grace, then signals).
   void EndChild();
+  // The longest wait for one message of the child (0: none).
+  std::chrono::milliseconds MessageTimeout() const;
   Deadline NextDeadline() const;
   std::string Describe(std::string_view action) const;
 
   const std::string shard_id_;
   const MultiLangProcessorOptions options_;
   State state_ = State::kNew;
+  bool shutdown_requested_ = false;  // shutdownRequested was answered; leaseLost is owed
+  bool ending_ = false;              // the destructor is sending that leaseLost
   std::unique_ptr<ChildProcess> child_;
   std::optional<ExitStatus> child_exit_;
   std::string last_sequence_sent_ = "none";

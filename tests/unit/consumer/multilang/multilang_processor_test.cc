@@ -62,6 +62,9 @@ while True:
     note(event='action', message=message)
     if action == 'initialize' and mode == 'checkpoint_in_initialize':
         checkpoint()
+    if action == 'leaseLost' and mode == 'silent_lease_lost':
+        while True:
+            time.sleep(1)
     if action == 'processRecords':
         records = message['records']
         for r in records:
@@ -380,6 +383,62 @@ TEST_F(MultiLangProcessorTest, ShutdownRequestedCheckpointsAndKeepsTheChild) {
   EXPECT_TRUE(processor.child_pid().has_value());
   processor.LeaseLost();
   EXPECT_FALSE(processor.child_pid().has_value());
+}
+
+// As in KCL: shutdownRequested, then leaseLost, then the end of stdin, when the worker makes no
+// call after ShutdownRequested.
+TEST_F(MultiLangProcessorTest, DestroyingAfterShutdownRequestedSendsLeaseLost) {
+  pid_t pid = 0;
+  {
+    MultiLangRecordProcessor processor("shard-1", Options("good"));
+    ASSERT_TRUE(processor.Initialize({"shard-1", {}}).ok());
+    pid = *processor.child_pid();
+    FakeCheckpointer checkpointer;
+    checkpointer.largest = {"99", 0};
+    ASSERT_TRUE(processor.ShutdownRequested(checkpointer).ok());
+  }
+  EXPECT_TRUE(ProcessGone(pid));
+  const std::string log = Log();
+  const size_t shutdown = log.find(R"({"action": "shutdownRequested"})");
+  const size_t lost = log.find(R"({"action": "leaseLost"})");
+  const size_t eof = log.find(R"({"event": "eof"})");
+  ASSERT_NE(shutdown, std::string::npos) << log;
+  ASSERT_NE(lost, std::string::npos) << log;
+  ASSERT_NE(eof, std::string::npos) << log;
+  EXPECT_LT(shutdown, lost) << log;
+  EXPECT_LT(lost, eof) << log;
+}
+
+// A child that never answers that leaseLost is stopped after exit_grace, even without
+// timeoutInSeconds (no limit): nothing waits on the destructor's call.
+TEST_F(MultiLangProcessorTest, AnUnansweredLeaseLostAtDestructionIsBounded) {
+  MultiLangProcessorOptions options = Options("silent_lease_lost");
+  options.exit_grace = 300ms;
+  options.term_grace = 300ms;
+  pid_t pid = 0;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    MultiLangRecordProcessor processor("shard-1", std::move(options));
+    ASSERT_TRUE(processor.Initialize({"shard-1", {}}).ok());
+    pid = *processor.child_pid();
+    FakeCheckpointer checkpointer;
+    checkpointer.largest = {"99", 0};
+    ASSERT_TRUE(processor.ShutdownRequested(checkpointer).ok());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_TRUE(ProcessGone(pid));
+  EXPECT_NE(Log().find(R"({"action": "leaseLost"})"), std::string::npos) << Log();
+}
+
+// Without shutdownRequested (or after a failed one) there is no leaseLost to send.
+TEST_F(MultiLangProcessorTest, DestroyingWithoutShutdownRequestedOnlyClosesStdin) {
+  {
+    MultiLangRecordProcessor processor("shard-1", Options("good"));
+    ASSERT_TRUE(processor.Initialize({"shard-1", {}}).ok());
+  }
+  const std::string log = Log();
+  EXPECT_EQ(log.find(R"("leaseLost")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"({"event": "eof"})"), std::string::npos) << log;
 }
 
 TEST_F(MultiLangProcessorTest, DestroyingTheProcessorKillsAStubbornChild) {
