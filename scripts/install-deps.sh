@@ -2,7 +2,8 @@
 # Installs everything eddy needs to build, test and benchmark, from Debian's packages only.
 #   scripts/install-deps.sh          build dependencies (compiler, CMake, libraries)
 #   scripts/install-deps.sh --test   also what the test suites need (GoogleTest, pytest, boto3, aws CLI,
-#                                    and a JDK 17 and Maven for the KCL tests if java/mvn are missing)
+#                                    and a JDK 17 and Maven for the KCL tests if java/mvn are missing;
+#                                    python3-venv, and Node.js and npm if missing, for multilang)
 #   scripts/install-deps.sh --fuzz   also clang and libFuzzer (for `make fuzz`)
 #   scripts/install-deps.sh --peers  also Node.js and npm (bench/peers.sh installs the peers)
 #   scripts/install-deps.sh --ceiling  also nginx and wrk (bench/ceiling.sh)
@@ -19,7 +20,7 @@ for arg in "$@"; do
     --fuzz) want_fuzz=1 ;;
     --peers) want_peers=1 ;;
     --ceiling) want_ceiling=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +33,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [ "$want_test" = 1 ]; then
-  packages+=(python3 python3-pytest python3-boto3 awscli procps openssl)
+  # python3-venv: tests/compat/multilang/setup.sh makes a venv for amazon_kclpy (Debian's python3
+  # has no ensurepip without it).
+  packages+=(python3 python3-venv python3-pytest python3-boto3 awscli procps openssl)
 fi
 if [ "$want_ceiling" = 1 ]; then
   packages+=(nginx-light wrk procps)
@@ -50,8 +53,12 @@ if [ "$want_test" = 1 ] && ! command -v mvn >/dev/null 2>&1; then
 fi
 # Node.js only when the commands are missing: a machine may have its own Node.js build (with npm
 # bundled), which Debian's npm package would conflict with.
-if [ "$want_peers" = 1 ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
-  packages+=(nodejs npm)
+# --test needs them too: tests/compat/multilang/setup.sh npm-installs aws-kcl, and a test runs a
+# Node.js record processor under eddy worker.
+if [ "$want_peers" = 1 ] || [ "$want_test" = 1 ]; then
+  if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+  fi
 fi
 
 sudo_cmd=()

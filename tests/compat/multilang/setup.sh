@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Prepares the record processors written for KCL's MultiLangDaemon that an end-to-end test of
-# `eddy worker` runs unchanged (not wired into ctest yet: `eddy worker` does not exist yet).
+# Prepares the record processors written for KCL's MultiLangDaemon that the end-to-end test of
+# `eddy worker` (tests/compat/test_worker_multilang.py, which runs this once per session into
+# $EDDY_COMPAT_CACHE/multilang, default ~/.cache/eddy-compat/multilang) runs unchanged. Needs
+# python3 with venv (Debian: python3-venv), node and npm: scripts/install-deps.sh --test.
 #
 #   tests/compat/multilang/setup.sh DIR
 #
