@@ -136,6 +136,58 @@ TEST_F(ConsumerTest, LeaseTableWritesAreConditionalOnTheCounterAndOwner) {
   EXPECT_FALSE(table.GetLease(lease.lease_key)->has_value());
 }
 
+TEST_F(ConsumerTest, AHandoffRequestLeavesTheCounterAndTheHandOverGivesTheLeaseToTheAsker) {
+  DynamoDbLeaseTable table(*dynamodb_, "app-handoff");
+  ASSERT_TRUE(table.CreateTableIfNotExists().ok());
+  Lease lease;
+  lease.lease_key = "shardId-000000000001";
+  lease.checkpoint = ExtendedSequenceNumber::TrimHorizon();
+  ASSERT_EQ(*table.CreateLeaseIfNotExists(lease), LeaseWrite::kDone);
+  Lease owner = lease;
+  ASSERT_EQ(*table.TakeLease(&owner, "w1"), LeaseWrite::kDone);
+
+  Lease asker = owner;
+  ASSERT_EQ(*table.RequestHandoff(&asker, "w2"), LeaseWrite::kDone);
+  EXPECT_EQ(asker.handoff_to, "w2");
+  EXPECT_EQ(asker.owner, "w1");
+  EXPECT_EQ(asker.counter, owner.counter);  // the owner's fenced writes still match
+  Lease other = owner;
+  EXPECT_EQ(*table.RequestHandoff(&other, "w3"), LeaseWrite::kConditionFailed);  // one at a time
+  Lease not_owner = owner;
+  not_owner.owner = "w9";
+  EXPECT_EQ(*table.RequestHandoff(&not_owner, "w3"), LeaseWrite::kConditionFailed);
+
+  // The owner's renewal and checkpoint go through, and their answers carry the request.
+  ASSERT_EQ(*table.RenewLease(&owner), LeaseWrite::kDone);
+  EXPECT_EQ(owner.handoff_to, "w2");
+  owner.checkpoint = {"49000000000000000000000000000000000000000000000000000007", 0};
+  ASSERT_EQ(*table.UpdateCheckpoint(&owner), LeaseWrite::kDone);
+  EXPECT_EQ(owner.handoff_to, "w2");
+
+  Lease stale = owner;
+  --stale.counter;
+  EXPECT_EQ(*table.HandOverLease(&stale), LeaseWrite::kConditionFailed);  // fenced
+  const int64_t switches = owner.owner_switches_since_checkpoint;
+  ASSERT_EQ(*table.HandOverLease(&owner), LeaseWrite::kDone);
+  auto stored = table.GetLease(lease.lease_key);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->owner, "w2");
+  EXPECT_TRUE((*stored)->handoff_to.empty());
+  EXPECT_EQ((*stored)->owner_switches_since_checkpoint, switches + 1);
+  EXPECT_EQ((*stored)->checkpoint.sequence_number,
+            "49000000000000000000000000000000000000000000000000000007");
+
+  // A take and a release drop a request that was never answered.
+  Lease next = **stored;
+  ASSERT_EQ(*table.RequestHandoff(&next, "w3"), LeaseWrite::kDone);
+  ASSERT_EQ(*table.TakeLease(&next, "w3"), LeaseWrite::kDone);
+  EXPECT_TRUE(next.handoff_to.empty());
+  ASSERT_EQ(*table.RequestHandoff(&next, "w1"), LeaseWrite::kDone);
+  ASSERT_EQ(*table.EvictLease(&next), LeaseWrite::kDone);
+  EXPECT_TRUE(next.handoff_to.empty());
+  EXPECT_FALSE(next.owned());
+}
+
 TEST_F(ConsumerTest, DamagedLeaseItemsAreReportedAndSkipped) {
   DynamoDbLeaseTable table(*dynamodb_, "damaged");
   ASSERT_TRUE(table.CreateTableIfNotExists().ok());

@@ -30,6 +30,7 @@ constexpr std::string_view kParents = "parentShardId";
 constexpr std::string_view kChildren = "childShardIds";
 constexpr std::string_view kStartingHashKey = "startingHashKey";
 constexpr std::string_view kEndingHashKey = "endingHashKey";
+constexpr std::string_view kHandoffTo = "handoffTo";
 
 AttributeValue Int(int64_t n) { return AttributeValue::Num(*Number::Parse(std::to_string(n))); }
 AttributeValue Str(std::string s) { return AttributeValue::String(std::move(s)); }
@@ -105,6 +106,7 @@ Item LeaseToItem(const Lease& lease) {
     item[std::string(kStartingHashKey)] = Str(lease.starting_hash_key);
     item[std::string(kEndingHashKey)] = Str(lease.ending_hash_key);
   }
+  if (!lease.handoff_to.empty()) item[std::string(kHandoffTo)] = Str(lease.handoff_to);
   return item;
 }
 
@@ -137,6 +139,7 @@ Result<Lease> LeaseFromItem(const Item& item) {
   EDDY_RETURN_IF_ERROR(ReadStringSet(item, kChildren, &lease.child_shard_ids));
   EDDY_RETURN_IF_ERROR(ReadString(item, kStartingHashKey, &lease.starting_hash_key));
   EDDY_RETURN_IF_ERROR(ReadString(item, kEndingHashKey, &lease.ending_hash_key));
+  EDDY_RETURN_IF_ERROR(ReadString(item, kHandoffTo, &lease.handoff_to));
   const auto& seq = lease.checkpoint.sequence_number;
   if (!seq.empty() && !ExtendedSequenceNumber::IsSentinel(seq) &&
       seq.find_first_not_of("0123456789") != std::string::npos) {
@@ -258,7 +261,7 @@ Result<LeaseWrite> DynamoDbLeaseTable::TakeLease(Lease* lease, const std::string
       lease->owner_switches_since_checkpoint + (lease->owner != new_owner ? 1 : 0);
   UpdateSpec update{
       "SET leaseCounter = :next, leaseOwner = :owner, ownerSwitchesSinceCheckpoint = :switches "
-      "REMOVE checkpointOwner",
+      "REMOVE checkpointOwner, handoffTo",
       {},
       {{":next", Int(lease->counter + 1)}, {":owner", Str(new_owner)},
        {":switches", Int(switches)}}};
@@ -266,10 +269,30 @@ Result<LeaseWrite> DynamoDbLeaseTable::TakeLease(Lease* lease, const std::string
 }
 
 Result<LeaseWrite> DynamoDbLeaseTable::EvictLease(Lease* lease) {
-  UpdateSpec update{"SET leaseCounter = leaseCounter + :one REMOVE leaseOwner", {},
+  UpdateSpec update{"SET leaseCounter = leaseCounter + :one REMOVE leaseOwner, handoffTo", {},
                     {{":one", Int(1)}}};
   Condition owner{"leaseOwner = :owner", {}, {{":owner", Str(lease->owner)}}};
   return Update(lease, update, owner);
+}
+
+Result<LeaseWrite> DynamoDbLeaseTable::RequestHandoff(Lease* lease, const std::string& to) {
+  // The counter is left alone: the owner keeps renewing and checkpointing until it hands over.
+  UpdateSpec update{"SET handoffTo = :to", {}, {{":to", Str(to)}}};
+  Condition condition{"leaseOwner = :owner AND attribute_not_exists(handoffTo)", {},
+                      {{":owner", Str(lease->owner)}}};
+  return Update(lease, update, condition);
+}
+
+Result<LeaseWrite> DynamoDbLeaseTable::HandOverLease(Lease* lease) {
+  const int64_t switches =
+      lease->owner_switches_since_checkpoint + (lease->owner != lease->handoff_to ? 1 : 0);
+  UpdateSpec update{
+      "SET leaseCounter = :next, leaseOwner = :to, ownerSwitchesSinceCheckpoint = :switches "
+      "REMOVE handoffTo",
+      {},
+      {{":next", Int(lease->counter + 1)}, {":to", Str(lease->handoff_to)},
+       {":switches", Int(switches)}}};
+  return Update(lease, update, CounterCondition(*lease, true));
 }
 
 Result<LeaseWrite> DynamoDbLeaseTable::UpdateCheckpoint(Lease* lease) {

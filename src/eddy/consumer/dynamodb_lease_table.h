@@ -34,6 +34,8 @@ class DynamoDbLeaseTable final : public LeaseTable {
   Result<LeaseWrite> RenewLease(Lease* lease) override;
   Result<LeaseWrite> TakeLease(Lease* lease, const std::string& new_owner) override;
   Result<LeaseWrite> EvictLease(Lease* lease) override;
+  Result<LeaseWrite> RequestHandoff(Lease* lease, const std::string& to) override;
+  Result<LeaseWrite> HandOverLease(Lease* lease) override;
   Result<LeaseWrite> UpdateCheckpoint(Lease* lease) override;
   Result<LeaseWrite> UpdateChildShards(Lease* lease) override;
   Result<LeaseWrite> DeleteFinishedLease(const std::string& lease_key) override;

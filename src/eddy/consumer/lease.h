@@ -28,6 +28,9 @@ namespace eddy::consumer {
 //   parentShardId (SS)                  the shard's parents (two after a merge)
 //   childShardIds (SS)                  its children, written when it ends
 //   startingHashKey, endingHashKey (S)  the shard's hash key range (Kinesis only)
+//   handoffTo (S)                       eddy's: a worker that asked the owner for this lease to
+//                                       balance the load (a steal); the owner hands it over
+//                                       after its batch in flight. Absent: nobody asked
 //
 // Thread-safety: a value type.
 struct Lease {
@@ -42,6 +45,7 @@ struct Lease {
   std::set<std::string> child_shard_ids;
   std::string starting_hash_key;
   std::string ending_hash_key;
+  std::string handoff_to;  // empty: no handoff requested
 
   bool owned() const { return !owner.empty(); }
   bool at_shard_end() const { return checkpoint.is_shard_end(); }
@@ -84,10 +88,17 @@ class LeaseTable {
   // Renew: counter and owner match -> counter + 1.
   virtual Result<LeaseWrite> RenewLease(Lease* lease) = 0;
   // Take: counter matches -> owner = `new_owner`, counter + 1, ownerSwitchesSinceCheckpoint + 1
-  // when the owner changes.
+  // when the owner changes, no handoff request.
   virtual Result<LeaseWrite> TakeLease(Lease* lease, const std::string& new_owner) = 0;
-  // Release: owner matches (the counter may have moved) -> no owner, counter + 1.
+  // Release: owner matches (the counter may have moved) -> no owner, counter + 1, no handoff
+  // request.
   virtual Result<LeaseWrite> EvictLease(Lease* lease) = 0;
+  // Handoff request: owner matches and no request is pending -> handoffTo = `to`. The counter
+  // does not move, so the owner's renewals and checkpoints go on as before.
+  virtual Result<LeaseWrite> RequestHandoff(Lease* lease, const std::string& to) = 0;
+  // Hand over: counter and owner match -> owner = `lease.handoff_to`, counter + 1,
+  // ownerSwitchesSinceCheckpoint + 1, no handoff request. REQUIRES: lease.handoff_to not empty.
+  virtual Result<LeaseWrite> HandOverLease(Lease* lease) = 0;
   // Checkpoint: counter and owner match -> checkpoint, pending checkpoint (and state) and
   // ownerSwitchesSinceCheckpoint as in `*lease`, counter + 1.
   virtual Result<LeaseWrite> UpdateCheckpoint(Lease* lease) = 0;

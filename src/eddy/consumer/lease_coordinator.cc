@@ -34,12 +34,16 @@ Result<TakerCycle> LeaseCoordinator::TakeLeases() {
 
   std::vector<Lease> available;
   std::vector<Lease> reclaim;
-  std::map<std::string, std::vector<Lease>> by_owner;  // live leases of other workers
+  std::vector<Lease> overdue;  // asked for by this worker, not handed over in failover time
+  // Other live workers: how many leases each holds or asked for, and those nobody asked for.
+  std::map<std::string, int> load;
+  std::map<std::string, std::vector<Lease>> stealable;
   int mine = 0;
   int active = 0;
   {
     std::lock_guard lock(mu_);
     std::set<std::string> seen;
+    std::set<std::string> asked;
     for (const Lease& lease : cycle.leases) {
       seen.insert(lease.lease_key);
       auto [it, inserted] = sightings_.try_emplace(lease.lease_key);
@@ -61,12 +65,16 @@ Result<TakerCycle> LeaseCoordinator::TakeLeases() {
       if (held != held_.end()) {
         // A scan newer than this worker's last write that shows another owner: the lease was
         // taken from us; say so now rather than at the next renewal.
-        std::lock_guard held_lock(held->second->mu);
-        if (lease.owner != options_.worker_id && lease.counter > held->second->lease.counter) {
-          held->second->lost = true;
-        } else {
-          ++mine;
+        Held& h = *held->second;
+        std::lock_guard held_lock(h.mu);
+        if (lease.owner != options_.worker_id && lease.counter > h.lease.counter) {
+          h.lost = true;
+          continue;
         }
+        if (lease.owner == options_.worker_id && !lease.handoff_to.empty()) {
+          h.handoff_to = lease.handoff_to;
+        }
+        if (h.handoff_to.empty()) ++mine;  // one being handed over counts as the asker's
         continue;
       }
       if (!lease.owned()) {
@@ -75,22 +83,43 @@ Result<TakerCycle> LeaseCoordinator::TakeLeases() {
         reclaim.push_back(lease);
       } else if (Expired(lease, now)) {
         available.push_back(lease);
+      } else if (lease.handoff_to == options_.worker_id) {
+        asked.insert(lease.lease_key);
+        auto [it, inserted] = requests_.try_emplace(lease.lease_key, now);
+        if (now - it->second > failover_nanos_) {
+          overdue.push_back(lease);
+        } else {
+          ++mine;  // on its way to this worker
+        }
+      } else if (!lease.handoff_to.empty()) {
+        ++load[lease.handoff_to];
       } else {
-        by_owner[lease.owner].push_back(lease);
+        ++load[lease.owner];
+        stealable[lease.owner].push_back(lease);
       }
     }
+    std::erase_if(requests_, [&](const auto& entry) { return !asked.count(entry.first); });
   }
 
   // Leases the table says are ours but that this process does not hold: a restart with the
   // same worker id. They are ours; take them back at once.
+  // (A lease handed over to this worker comes this way too.)
   for (Lease& lease : reclaim) {
     if (Acquire(lease)) {
       ++mine;
       cycle.taken.push_back(lease.lease_key);
     }
   }
+  for (Lease& lease : overdue) {
+    spdlog::warn("lease {}: {} did not hand it over within the failover time; taking it",
+                 lease.lease_key, lease.owner);
+    if (Acquire(lease)) {
+      ++mine;
+      cycle.taken.push_back(lease.lease_key);
+    }
+  }
 
-  cycle.workers = static_cast<int>(by_owner.size()) + 1;
+  cycle.workers = static_cast<int>(load.size()) + 1;
   if (active == 0) {
     cycle.target = 0;
   } else if (cycle.workers >= active) {
@@ -116,12 +145,12 @@ Result<TakerCycle> LeaseCoordinator::TakeLeases() {
 
   // Nothing free: steal from the single most loaded worker, only while it is above the share
   // (or at it while this worker needs more than one), so a balanced fleet stops moving.
-  auto victim = by_owner.end();
-  for (auto it = by_owner.begin(); it != by_owner.end(); ++it) {
-    if (victim == by_owner.end() || it->second.size() > victim->second.size()) victim = it;
+  auto victim = load.end();
+  for (auto it = load.begin(); it != load.end(); ++it) {
+    if (victim == load.end() || it->second > victim->second) victim = it;
   }
-  if (victim == by_owner.end()) return cycle;
-  const int count = static_cast<int>(victim->second.size());
+  if (victim == load.end()) return cycle;
+  const int count = victim->second;
   int to_steal = 0;
   if (count > cycle.target) {
     to_steal = std::min(needed, count - cycle.target);
@@ -130,19 +159,43 @@ Result<TakerCycle> LeaseCoordinator::TakeLeases() {
   }
   to_steal = std::min(to_steal, options_.max_leases_to_steal_at_one_time);
   if (to_steal <= 0) return cycle;
-  std::vector<Lease> candidates = victim->second;
+  std::vector<Lease> candidates = stealable[victim->first];
   {
     std::lock_guard lock(mu_);
     std::shuffle(candidates.begin(), candidates.end(), random_);
   }
   for (Lease& lease : candidates) {
     if (static_cast<int>(cycle.stolen.size()) >= to_steal) break;
-    if (Acquire(lease)) {
+    if (RequestHandoff(lease)) {
       cycle.stolen.push_back(lease.lease_key);
       stats_.steals.fetch_add(1, std::memory_order_relaxed);
     }
   }
   return cycle;
+}
+
+bool LeaseCoordinator::RequestHandoff(Lease lease) {
+  const int64_t sent = clock_.MonotonicNanos();
+  stats_.writes.fetch_add(1, std::memory_order_relaxed);
+  auto asked = table_.RequestHandoff(&lease, options_.worker_id);
+  if (!asked.ok()) {
+    spdlog::warn("lease {}: handoff request failed: {}", lease.lease_key,
+                 asked.status().ToString());
+    return false;
+  }
+  if (*asked != LeaseWrite::kDone) return false;  // moved on, or somebody else asked first
+  std::lock_guard lock(mu_);
+  requests_[lease.lease_key] = sent;
+  return true;
+}
+
+void LeaseCoordinator::Adopt(Held& held, Lease lease, int64_t sent_nanos) {
+  // The write's answer is the whole item: a handoff request made since shows in it.
+  if (!lease.handoff_to.empty() && lease.owner == options_.worker_id) {
+    held.handoff_to = lease.handoff_to;
+  }
+  held.lease = std::move(lease);
+  held.last_write_nanos = sent_nanos;
 }
 
 bool LeaseCoordinator::Acquire(Lease lease) {
@@ -189,8 +242,7 @@ std::vector<std::string> LeaseCoordinator::RenewLeases(bool* table_missing) {
     stats_.writes.fetch_add(1, std::memory_order_relaxed);
     auto renewed = table_.RenewLease(&lease);
     if (renewed.ok() && *renewed == LeaseWrite::kDone) {
-      entry->lease = std::move(lease);
-      entry->last_write_nanos = sent;
+      Adopt(*entry, std::move(lease), sent);
       stats_.renewals.fetch_add(1, std::memory_order_relaxed);
     } else if (renewed.ok()) {
       entry->lost = true;  // another worker took it
@@ -243,6 +295,13 @@ std::optional<HeldLease> LeaseCoordinator::GetHeld(const std::string& lease_key)
   return HeldLease{held->lease, held->token};
 }
 
+bool LeaseCoordinator::HandoffRequested(const std::string& lease_key, uint64_t token) const {
+  auto held = FindHeld(lease_key, token);
+  if (!held) return false;
+  std::lock_guard held_lock(held->mu);
+  return !held->handoff_to.empty();
+}
+
 bool LeaseCoordinator::IsHeld(const std::string& lease_key, uint64_t token) const {
   auto held = FindHeld(lease_key, token);
   if (!held) return false;
@@ -279,8 +338,7 @@ CheckpointOutcome LeaseCoordinator::Checkpoint(const std::string& lease_key, uin
   stats_.writes.fetch_add(1, std::memory_order_relaxed);
   auto written = table_.UpdateCheckpoint(&lease);
   if (written.ok() && *written == LeaseWrite::kDone) {
-    held->lease = std::move(lease);
-    held->last_write_nanos = sent;
+    Adopt(*held, std::move(lease), sent);
     stats_.checkpoints.fetch_add(1, std::memory_order_relaxed);
     return {};
   }
@@ -318,8 +376,7 @@ Status LeaseCoordinator::SetChildShards(const std::string& lease_key, uint64_t t
     held->lost = true;
     return Status::FailedPrecondition("lease " + lease_key + " was taken by another worker");
   }
-  held->lease = std::move(lease);
-  held->last_write_nanos = sent;
+  Adopt(*held, std::move(lease), sent);
   return Status::Ok();
 }
 
@@ -331,12 +388,31 @@ Status LeaseCoordinator::Release(const std::string& lease_key, uint64_t token) {
     std::lock_guard held_lock(held->mu);
     if (!held->lost) {
       Lease lease = held->lease;
-      stats_.writes.fetch_add(1, std::memory_order_relaxed);
-      auto evicted = table_.EvictLease(&lease);
-      if (!evicted.ok()) {
-        result = evicted.status();
-      } else if (*evicted == LeaseWrite::kDone) {
-        stats_.releases.fetch_add(1, std::memory_order_relaxed);
+      bool handed_over = false;  // or moved on: a failed condition needs no release either
+      // A finished lease is not worth handing over: nobody takes it up, cleanup deletes it.
+      if (!held->handoff_to.empty() && !lease.at_shard_end()) {
+        lease.handoff_to = held->handoff_to;
+        stats_.writes.fetch_add(1, std::memory_order_relaxed);
+        auto handed = table_.HandOverLease(&lease);
+        handed_over = handed.ok();
+        if (handed.ok() && *handed == LeaseWrite::kDone) {
+          spdlog::info("lease {}: handed over to {}", lease_key, held->handoff_to);
+          stats_.handovers.fetch_add(1, std::memory_order_relaxed);
+          stats_.releases.fetch_add(1, std::memory_order_relaxed);
+        } else if (!handed.ok()) {
+          spdlog::warn("lease {}: handing over to {} failed, releasing it: {}", lease_key,
+                       held->handoff_to, handed.status().ToString());
+          lease = held->lease;
+        }
+      }
+      if (!handed_over) {
+        stats_.writes.fetch_add(1, std::memory_order_relaxed);
+        auto evicted = table_.EvictLease(&lease);
+        if (!evicted.ok()) {
+          result = evicted.status();
+        } else if (*evicted == LeaseWrite::kDone) {
+          stats_.releases.fetch_add(1, std::memory_order_relaxed);
+        }
       }
       held->lost = true;
     }

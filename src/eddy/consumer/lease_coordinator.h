@@ -28,8 +28,9 @@ struct LeaseCoordinatorOptions {
 struct TakerCycle {
   std::vector<Lease> leases;         // the whole table, as scanned
   std::vector<std::string> damaged;  // items that are not leases ("key: reason")
-  std::vector<std::string> taken;    // unowned or expired leases this worker took
-  std::vector<std::string> stolen;   // leases taken from a live, more loaded worker
+  std::vector<std::string> taken;    // unowned or expired leases this worker took (and leases
+                                     // handed over to it, or not handed over in time)
+  std::vector<std::string> stolen;   // leases of a live, more loaded worker it asked for
   int workers = 0;                   // workers seen (owners of live leases, and this one)
   int target = 0;                    // this worker's fair share
 };
@@ -54,6 +55,14 @@ struct HeldLease {
 //   most max_leases_to_steal_at_one_time from the single most loaded worker, only while that
 //   worker is above the share (or at it while this one needs more than one), so the assignment
 //   stops moving once balanced.
+// - A steal is a handoff, not a take (KCL 2.x takes, and the old owner goes on processing the
+//   shard until it notices, so the two process it at once and the batches in between twice):
+//   the thief writes a handoff request into the lease (handoffTo), which leaves the counter
+//   alone; the owner sees it in its next scan or renewal, its consumer stops after the batch in
+//   flight and lets the processor checkpoint (ShutdownRequested), and Release gives the lease
+//   to the thief, which takes it up at its next scan. A lease with a request counts as the
+//   thief's in everybody's share. A request its owner leaves unanswered for failover_time
+//   (renewing, but with a processor stuck in a callback) is followed by a plain take.
 // - Finished leases (checkpoint SHARD_END) are left out of the count and never taken: they
 //   wait only for cleanup (KCL counts them, and workers could stop short of their share).
 // - A lease the table says this worker owns but that it does not hold (a restart with the same
@@ -99,8 +108,14 @@ class LeaseCoordinator {
   Status SetChildShards(const std::string& lease_key, uint64_t token,
                         const std::set<std::string>& children) EXCLUDES(mu_);
 
-  // Gives up the lease (no owner, counter + 1) so another worker may take it at once, and
-  // forgets it. Does nothing if the lease is not held under `token`.
+  // Whether another worker asked for this lease (a handoff request, seen in a scan or in the
+  // answer to a write): its consumer should stop after the batch in flight and Release it.
+  bool HandoffRequested(const std::string& lease_key, uint64_t token) const EXCLUDES(mu_);
+
+  // Gives up the lease so another worker may take it at once, and forgets it: to the worker
+  // that asked for it (owner = that worker, counter + 1) when a handoff was requested and the
+  // shard is not finished, else to nobody (no owner, counter + 1). Does nothing if the lease is
+  // not held under `token`.
   Status Release(const std::string& lease_key, uint64_t token) EXCLUDES(mu_);
   // Releases every held lease; returns how many were released.
   int ReleaseAll() EXCLUDES(mu_);
@@ -115,7 +130,8 @@ class LeaseCoordinator {
     std::atomic<uint64_t> steals{0};
     std::atomic<uint64_t> renewals{0};
     std::atomic<uint64_t> losses{0};
-    std::atomic<uint64_t> releases{0};
+    std::atomic<uint64_t> releases{0};  // handovers included
+    std::atomic<uint64_t> handovers{0};
     std::atomic<uint64_t> checkpoints{0};
     std::atomic<uint64_t> writes{0};  // every conditional write sent (renewals included)
   };
@@ -129,6 +145,7 @@ class LeaseCoordinator {
     Lease lease GUARDED_BY(mu);
     int64_t last_write_nanos GUARDED_BY(mu) = 0;  // when the last successful write was sent
     bool lost GUARDED_BY(mu) = false;
+    std::string handoff_to GUARDED_BY(mu);  // who asked for it; empty: nobody
     uint64_t token = 0;  // set before publication, then constant
   };
   // What this worker saw of a lease in its scans, for local expiry.
@@ -143,6 +160,10 @@ class LeaseCoordinator {
       EXCLUDES(mu_);
   // Takes `lease` for this worker (conditional on its counter); true when it did.
   bool Acquire(Lease lease) EXCLUDES(mu_);
+  // Asks the owner of `lease` to hand it over to this worker; true when the request was written.
+  bool RequestHandoff(Lease lease) EXCLUDES(mu_);
+  // Stores the answer to a successful write of a held lease.
+  void Adopt(Held& held, Lease lease, int64_t sent_nanos) REQUIRES(held.mu);
   void DropHeld(const std::string& lease_key, const std::shared_ptr<Held>& held) EXCLUDES(mu_);
 
   LeaseTable& table_;
@@ -153,6 +174,8 @@ class LeaseCoordinator {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Held>> held_ GUARDED_BY(mu_);
   std::map<std::string, Sighting> sightings_ GUARDED_BY(mu_);
+  // This worker's pending handoff requests: lease key -> when it made (or first saw) it.
+  std::map<std::string, int64_t> requests_ GUARDED_BY(mu_);
   std::vector<Lease> last_listing_ GUARDED_BY(mu_);
   uint64_t next_token_ GUARDED_BY(mu_) = 1;
   std::mt19937_64 random_ GUARDED_BY(mu_);

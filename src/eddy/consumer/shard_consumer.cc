@@ -143,8 +143,9 @@ void ShardConsumer::Run() {
                   "last checkpoint in {} ms",
                   shard_id_, last_delivered_.empty() ? "(none)" : last_delivered_,
                   ending.status().ToString(), backoff);
-    if (!Sleep(backoff)) {
-      // Shut down while waiting to restart: nothing is in flight; give the lease back.
+    if (!Sleep(backoff) || should_stop()) {
+      // Shut down (or asked for the lease) while waiting to restart: nothing is in flight;
+      // give the lease back.
       (void)coordinator_.Release(shard_id_, token_);
       return;
     }
@@ -154,7 +155,7 @@ void ShardConsumer::Run() {
 
 Result<ShardConsumer::Ending> ShardConsumer::WaitForParents() {
   for (;;) {
-    if (shutdown_requested()) return Ending::kShutdown;
+    if (should_stop()) return Ending::kShutdown;
     if (!held()) return Ending::kLeaseLost;
     auto held_lease = coordinator_.GetHeld(shard_id_);
     if (!held_lease) return Ending::kLeaseLost;
@@ -238,7 +239,7 @@ Result<ShardConsumer::Ending> ShardConsumer::RunProcessor() {
       processor->LeaseLost();
       return Ending::kLeaseLost;
     }
-    if (shutdown_requested()) {
+    if (should_stop()) {
       Status shut = processor->ShutdownRequested(checkpointer);
       if (!shut.ok()) {
         spdlog::warn("shard {}: shutdownRequested failed: {}", shard_id_, shut.ToString());

@@ -42,8 +42,9 @@ struct ShardCounters {
 // logged with the shard, the last sequence number delivered and the error; the processor is
 // dropped and after a backoff (task_backoff_time doubling up to max_task_backoff_time) a new
 // one starts from the last checkpoint. Nothing is skipped. A lease lost to another worker ends
-// the consumer with LeaseLost; RequestShutdown ends it after the batch in flight with
-// ShutdownRequested (the processor may checkpoint) and releases the lease at once.
+// the consumer with LeaseLost; RequestShutdown, and a handoff request from another worker (a
+// steal), end it after the batch in flight with ShutdownRequested (the processor may
+// checkpoint) and release the lease at once (to the worker that asked for it, if one did).
 //
 // A stream that no longer exists (NotFound) is reported through `on_fatal` and ends the
 // consumer; an expired iterator is renewed from the last record delivered; a trimmed position
@@ -81,6 +82,10 @@ class ShardConsumer {
   bool Sleep(int64_t ms);  // false when woken by RequestShutdown
   bool shutdown_requested() const { return shutdown_.load(std::memory_order_acquire); }
   bool held() const { return coordinator_.IsHeld(shard_id_, token_); }
+  // The worker is stopping, or another worker asked for the lease: time to let it go.
+  bool should_stop() const {
+    return shutdown_requested() || coordinator_.HandoffRequested(shard_id_, token_);
+  }
 
   const std::string shard_id_;
   const uint64_t token_;

@@ -85,7 +85,9 @@ void Worker::RegisterMetrics() {
     });
   };
   counter(kLeaseTakes, "Leases this worker took (unowned, expired or stolen).", stats.takes);
-  counter(kLeaseSteals, "Leases this worker took from a live, more loaded worker.", stats.steals);
+  counter(kLeaseSteals,
+          "Leases this worker asked a live, more loaded worker to hand over (steals).",
+          stats.steals);
   counter(kLeaseLosses, "Leases this worker lost (taken by another worker, or not renewed).",
           stats.losses);
   counter(kLeaseWrites,
@@ -271,7 +273,9 @@ Status Worker::Run() {
         }
       }
       for (const auto& key : cycle->taken) spdlog::info("lease {}: taken", key);
-      for (const auto& key : cycle->stolen) spdlog::info("lease {}: stolen", key);
+      for (const auto& key : cycle->stolen) {
+        spdlog::info("lease {}: asked its owner to hand it over (balancing)", key);
+      }
       ReapConsumers();
       StartConsumers();
       if (clock_.NowMillis() - last_sync_ms >= options_.shard_sync_interval_ms) {

@@ -51,6 +51,7 @@ class FakeLeaseTable final : public LeaseTable {
     return Write(lease, false, [&](Lease& l) {
       if (l.owner != new_owner) ++l.owner_switches_since_checkpoint;
       l.owner = new_owner;
+      l.handoff_to.clear();
     });
   }
   Result<LeaseWrite> EvictLease(Lease* lease) override {
@@ -62,9 +63,32 @@ class FakeLeaseTable final : public LeaseTable {
       return LeaseWrite::kConditionFailed;
     }
     it->second.owner.clear();
+    it->second.handoff_to.clear();
     ++it->second.counter;
     *lease = it->second;
     return LeaseWrite::kDone;
+  }
+  Result<LeaseWrite> RequestHandoff(Lease* lease, const std::string& to) override {
+    std::lock_guard lock(mu_);
+    if (missing) return Status::NotFound("table");
+    if (fail_writes) return Status::Unavailable("throttled");
+    ++writes;
+    auto it = leases_.find(lease->lease_key);
+    if (it == leases_.end() || it->second.owner != lease->owner ||
+        !it->second.handoff_to.empty()) {
+      return LeaseWrite::kConditionFailed;
+    }
+    it->second.handoff_to = to;  // the counter does not move
+    *lease = it->second;
+    return LeaseWrite::kDone;
+  }
+  Result<LeaseWrite> HandOverLease(Lease* lease) override {
+    const std::string to = lease->handoff_to;
+    return Write(lease, true, [&](Lease& l) {
+      if (l.owner != to) ++l.owner_switches_since_checkpoint;
+      l.owner = to;
+      l.handoff_to.clear();
+    });
   }
   Result<LeaseWrite> UpdateCheckpoint(Lease* lease) override {
     const Lease wanted = *lease;

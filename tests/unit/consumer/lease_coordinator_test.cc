@@ -35,6 +35,20 @@ class LeaseCoordinatorTest : public ::testing::Test {
   ManualClock clock_;
 };
 
+// What a worker's shard consumers do when another worker asks for their lease: stop after the
+// batch in flight and release it (to the asker). Returns how many were handed over.
+int HandOverRequested(LeaseCoordinator& worker) {
+  int handed = 0;
+  for (const std::string& key : worker.HeldLeaseKeys()) {
+    auto held = worker.GetHeld(key);
+    if (held && worker.HandoffRequested(key, held->token)) {
+      EXPECT_TRUE(worker.Release(key, held->token).ok());
+      ++handed;
+    }
+  }
+  return handed;
+}
+
 TEST_F(LeaseCoordinatorTest, OneWorkerTakesEveryUnownedLease) {
   AddLeases(4);
   auto a = Worker("a");
@@ -70,7 +84,8 @@ TEST_F(LeaseCoordinatorTest, ANewWorkerStealsOneLeasePerCycleUntilBalancedThenNo
     ASSERT_TRUE(cycle.ok());
     EXPECT_LE(cycle->stolen.size(), 1u);
     a->RenewLeases();
-    a->TakeLeases();
+    ASSERT_TRUE(a->TakeLeases().ok());
+    HandOverRequested(*a);
     clock_.AdvanceMillis(500);
   }
   auto counts = table_.OwnerCounts();
@@ -97,6 +112,7 @@ TEST_F(LeaseCoordinatorTest, ThreeWorkersOnEightLeasesSettleWithinOneOfEachOther
     for (auto* w : {a.get(), b.get(), c.get()}) {
       w->RenewLeases();
       ASSERT_TRUE(w->TakeLeases().ok());
+      HandOverRequested(*w);
     }
     clock_.AdvanceMillis(500);
   }
@@ -111,28 +127,90 @@ TEST_F(LeaseCoordinatorTest, ThreeWorkersOnEightLeasesSettleWithinOneOfEachOther
   EXPECT_EQ(counts["a"] + counts["b"] + counts["c"], 8);
 }
 
-TEST_F(LeaseCoordinatorTest, AStolenLeaseIsLostToItsOldOwnerAndItsCheckpointIsFenced) {
+TEST_F(LeaseCoordinatorTest, AStealAsksTheOwnerWhichHandsOverAfterItsLastCheckpoint) {
   AddLeases(2);
   auto a = Worker("a");
   auto b = Worker("b");
   ASSERT_EQ(a->TakeLeases()->taken.size(), 2u);
-  auto held = a->GetHeld("shardId-000000000000");
+  auto cycle = b->TakeLeases();
+  ASSERT_EQ(cycle->stolen.size(), 1u);
+  EXPECT_TRUE(cycle->taken.empty());
+  const std::string stolen = cycle->stolen[0];
+  // Asked, not taken: the owner and the counter stay, so a goes on renewing and checkpointing
+  // (its batch in flight, then its processor's last checkpoint) while b processes nothing.
+  EXPECT_EQ(table_.Get(stolen)->owner, "a");
+  EXPECT_EQ(table_.Get(stolen)->handoff_to, "b");
+  EXPECT_EQ(table_.Get(stolen)->counter, 1);
+  EXPECT_TRUE(b->HeldLeaseKeys().empty());
+  auto held = a->GetHeld(stolen);
   ASSERT_TRUE(held.has_value());
+  EXPECT_FALSE(a->HandoffRequested(stolen, held->token));  // not seen yet
+  EXPECT_TRUE(a->RenewLeases().empty());
+  EXPECT_TRUE(a->HandoffRequested(stolen, held->token));  // the renewal's answer shows it
+  EXPECT_TRUE(a->Checkpoint(stolen, held->token, {"49000000000000000001", 0}, {}, "").ok());
+  // Nothing else moves meanwhile: b counts the lease as its own, a as b's.
+  EXPECT_TRUE(b->TakeLeases()->stolen.empty());
+  auto a_cycle = a->TakeLeases();
+  EXPECT_TRUE(a_cycle->taken.empty() && a_cycle->stolen.empty());
+
+  ASSERT_TRUE(a->Release(stolen, held->token).ok());
+  EXPECT_EQ(table_.Get(stolen)->owner, "b");
+  EXPECT_TRUE(table_.Get(stolen)->handoff_to.empty());
+  EXPECT_EQ(a->stats().handovers.load(), 1u);
+  EXPECT_FALSE(a->IsHeld(stolen, held->token));
+  auto late = a->Checkpoint(stolen, held->token, {"49000000000000000002", 0}, {}, "");
+  EXPECT_EQ(late.error, CheckpointError::kShutdown);
+  // b takes it up at its next scan, from a's last checkpoint.
+  auto taken = b->TakeLeases();
+  ASSERT_EQ(taken->taken, std::vector<std::string>{stolen});
+  auto b_held = b->GetHeld(stolen);
+  ASSERT_TRUE(b_held.has_value());
+  EXPECT_EQ(b_held->lease.checkpoint.sequence_number, "49000000000000000001");
+  EXPECT_TRUE(b->Checkpoint(stolen, b_held->token, {"49000000000000000003", 0}, {}, "").ok());
+  EXPECT_EQ(table_.Get(stolen)->owner_switches_since_checkpoint, 0);
+  auto counts = table_.OwnerCounts();
+  EXPECT_EQ(counts["a"], 1);
+  EXPECT_EQ(counts["b"], 1);
+}
+
+TEST_F(LeaseCoordinatorTest, AHandoffTheOwnerDoesNotAnswerWithinTheFailoverTimeBecomesATake) {
+  AddLeases(2);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 2u);
   auto cycle = b->TakeLeases();
   ASSERT_EQ(cycle->stolen.size(), 1u);
   const std::string stolen = cycle->stolen[0];
-  auto held_stolen = a->GetHeld(stolen);
-  ASSERT_TRUE(held_stolen.has_value());  // a does not know yet
-  auto outcome = a->Checkpoint(stolen, held_stolen->token, {"49000000000000000001", 0}, {}, "");
-  EXPECT_EQ(outcome.error, CheckpointError::kShutdown);
-  EXPECT_EQ(table_.Get(stolen)->checkpoint, ExtendedSequenceNumber::TrimHorizon());
-  EXPECT_FALSE(a->IsHeld(stolen, held_stolen->token));
-  // b checkpoints fine, and the checkpoint resets the owner-switch count.
-  auto b_held = b->GetHeld(stolen);
-  ASSERT_TRUE(b_held.has_value());
-  EXPECT_TRUE(b->Checkpoint(stolen, b_held->token, {"49000000000000000001", 0}, {}, "").ok());
-  EXPECT_EQ(table_.Get(stolen)->checkpoint.sequence_number, "49000000000000000001");
-  EXPECT_EQ(table_.Get(stolen)->owner_switches_since_checkpoint, 0);
+  auto held = a->GetHeld(stolen);
+  // a stays alive (it renews) but its consumer never lets go: stuck in a callback.
+  for (int i = 0; i < 3; ++i) {
+    clock_.AdvanceMillis(kFailover / 3);
+    a->RenewLeases();
+    EXPECT_TRUE(b->TakeLeases()->taken.empty());
+  }
+  clock_.AdvanceMillis(kFailover / 3);
+  a->RenewLeases();
+  EXPECT_EQ(b->TakeLeases()->taken, std::vector<std::string>{stolen});
+  EXPECT_EQ(table_.Get(stolen)->owner, "b");
+  EXPECT_TRUE(table_.Get(stolen)->handoff_to.empty());
+  auto outcome = a->Checkpoint(stolen, held->token, {"49000000000000000001", 0}, {}, "");
+  EXPECT_EQ(outcome.error, CheckpointError::kShutdown);  // fenced, as after any take
+}
+
+TEST_F(LeaseCoordinatorTest, AnOwnerStoppingWithAHandoffPendingGivesTheLeaseToTheAsker) {
+  AddLeases(2);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  auto c = Worker("c", /*max_leases=*/0);  // watches without taking
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 2u);
+  ASSERT_TRUE(c->TakeLeases().ok());
+  const std::string stolen = b->TakeLeases()->stolen.at(0);
+  ASSERT_TRUE(a->TakeLeases().ok());  // a sees the request
+  EXPECT_EQ(a->ReleaseAll(), 2);      // shutdown
+  EXPECT_EQ(table_.Get(stolen)->owner, "b");
+  auto counts = table_.OwnerCounts();
+  EXPECT_EQ(counts["a"], 0);
+  EXPECT_EQ(counts["b"], 1);  // the other one is free for anybody
 }
 
 TEST_F(LeaseCoordinatorTest, RenewalReportsALeaseTakenByAnotherWorker) {

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -318,6 +321,55 @@ TEST(Worker, TwoWorkersShareTheShardsAndAGracefulStopHandsOverAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - stopped, 800ms);
   for (int i = 0; i < 8; ++i) written.insert(source.Put("s" + std::to_string(i % 4), "k", "d"));
   ASSERT_TRUE(WaitUntil([&] { return journal.Sequences() == written; }));
+}
+
+TEST(Worker, AStealHandsTheLeaseOverWithNothingProcessedTwiceOrByTwoWorkersAtOnce) {
+  FakeSource source;
+  FakeLeaseTable table;
+  Journal journal;
+  for (int i = 0; i < 4; ++i) source.AddShard("s" + std::to_string(i));
+  auto a = std::make_unique<RunningWorker>("a", source, table, journal);
+  ASSERT_TRUE(WaitUntil([&] { return table.OwnerCounts()["a"] == 4; }));
+  // Records keep coming while b joins and steals two leases from a.
+  std::atomic<bool> writing{true};
+  std::mutex written_mu;
+  std::set<std::string> written;
+  std::thread producer([&] {
+    for (int i = 0; writing.load(); ++i) {
+      const std::string seq = source.Put("s" + std::to_string(i % 4), "k", "d");
+      {
+        std::lock_guard lock(written_mu);
+        written.insert(seq);
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  std::this_thread::sleep_for(100ms);
+  RunningWorker b("b", source, table, journal);
+  const bool balanced = WaitUntil([&] {
+    auto counts = table.OwnerCounts();
+    return counts["a"] == 2 && counts["b"] == 2;
+  });
+  std::this_thread::sleep_for(100ms);
+  writing.store(false);
+  producer.join();
+  ASSERT_TRUE(balanced);
+  ASSERT_TRUE(WaitUntil([&] { return journal.Sequences() == written; }));
+  std::lock_guard lock(journal.mu);
+  EXPECT_EQ(journal.processed.size(), written.size());  // nothing delivered twice
+  // Each shard's records came out in order, whichever worker processed them.
+  std::map<std::string, std::string> last;
+  for (const auto& e : journal.processed) {
+    EXPECT_GT(e.sequence, last[e.shard]) << e.shard << " by " << e.worker;
+    last[e.shard] = e.sequence;
+  }
+  // The processors of the two shards handed over were asked to stop (and checkpointed).
+  const auto stops = std::count_if(journal.events.begin(), journal.events.end(),
+                                   [](const std::string& e) {
+                                     return e.ends_with(":shutdownRequested");
+                                   });
+  EXPECT_EQ(stops, 2);
+  EXPECT_EQ(b.worker().coordinator().stats().takes.load(), 2u);
 }
 
 TEST(Worker, ADeletedStreamEndsTheWorkerWithAnErrorNamingIt) {
