@@ -161,7 +161,17 @@ std::map<std::string, std::shared_ptr<ShardCounters>> Worker::ShardCountersSnaps
 
 void Worker::RenewLoop() {
   const int64_t interval = std::max<int64_t>(1, options_.failover_time_ms / 3 - options_.epsilon_ms);
-  while (WaitFor(interval)) {
+  // Renewals go on after Shutdown() until the consumers have stopped: a batch in flight at
+  // shutdown may take longer than the failover time, and its checkpoint and the release that
+  // follow need the lease still held.
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      if (wake_.wait_for(lock, std::chrono::milliseconds(interval),
+                         [this] { return renewer_stopping_; })) {
+        return;
+      }
+    }
     RunGuarded("lease renewer", [&] {
       bool table_missing = false;
       auto lost = coordinator_.RenewLeases(&table_missing);
@@ -299,6 +309,11 @@ Status Worker::Run() {
     fatal = fatal_;
   }
   StopConsumers(fatal.ok() ? options_.shutdown_grace_ms : 0);
+  {
+    std::lock_guard lock(mu_);
+    renewer_stopping_ = true;
+  }
+  wake_.notify_all();
   renewer.join();
   if (!fatal.ok()) {
     spdlog::error("worker {} stopped: {}", options_.worker_id, fatal.ToString());

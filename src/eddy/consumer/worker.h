@@ -33,7 +33,8 @@ namespace eddy::consumer {
 // Shutdown() (e.g. on SIGTERM) is graceful: no more leases are taken, every consumer finishes
 // its batch in flight and gets ShutdownRequested (it may checkpoint), and every lease is
 // released at once so other workers take them on their next scan. Up to shutdown_grace_ms is
-// given to the consumers; leases still held then are released anyway.
+// given to the consumers, and their leases are renewed meanwhile; leases still held then are
+// released anyway.
 //
 // Failures: an unreachable endpoint or throttling is retried with backoff and logged, never
 // fatal. A lease table deleted under the worker, or a source that no longer exists, stops
@@ -86,6 +87,7 @@ class Worker {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ GUARDED_BY(mu_) = false;
+  bool renewer_stopping_ GUARDED_BY(mu_) = false;  // set once the consumers have stopped
   Status fatal_ GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<ShardConsumer>> consumers_;  // taker thread only
   std::map<std::string, std::shared_ptr<ShardCounters>> counters_ GUARDED_BY(mu_);

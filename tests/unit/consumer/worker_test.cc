@@ -31,6 +31,7 @@ struct Journal {
   std::vector<std::string> events;  // "<shard>:<callback>"
   std::map<std::string, int> failures_left;  // sequence number -> times to fail on it
   bool checkpoint_at_shard_end = true;
+  std::chrono::milliseconds processing_time{0};  // spent in ProcessRecords before checkpointing
 
   size_t Count() {
     std::lock_guard lock(mu);
@@ -66,6 +67,12 @@ class JournalProcessor final : public RecordProcessor {
       }
       journal_.processed.push_back({worker_, shard_, r.sequence_number, r.partition_key});
     }
+    std::chrono::milliseconds processing_time;
+    {
+      std::lock_guard lock(journal_.mu);
+      processing_time = journal_.processing_time;
+    }
+    std::this_thread::sleep_for(processing_time);
     auto outcome = input.checkpointer.Checkpoint();
     if (!outcome.ok() && outcome.error != CheckpointError::kShutdown) {
       return Status::Internal(outcome.message);
@@ -370,6 +377,29 @@ TEST(Worker, AStealHandsTheLeaseOverWithNothingProcessedTwiceOrByTwoWorkersAtOnc
                                    });
   EXPECT_EQ(stops, 2);
   EXPECT_EQ(b.worker().coordinator().stats().takes.load(), 2u);
+}
+
+TEST(Worker, LeasesAreRenewedWhileTheBatchesInFlightFinishAtShutdown) {
+  FakeSource source;
+  FakeLeaseTable table;
+  Journal journal;
+  source.AddShard("s");
+  RunningWorker worker("w1", source, table, journal,
+                       [](WorkerOptions& o) { o.shutdown_grace_ms = 5000; });
+  ASSERT_TRUE(WaitUntil([&] { return table.OwnerCounts()["w1"] == 1; }));
+  {
+    std::lock_guard lock(journal.mu);
+    journal.processing_time = 2000ms;  // over twice the failover time (900 ms)
+  }
+  const std::string seq = source.Put("s", "k", "d");
+  ASSERT_TRUE(WaitUntil([&] { return journal.Count() == 1; }));
+  // SIGTERM while the batch is being processed: it finishes, its checkpoint is written (the
+  // lease is still this worker's), then the lease is released.
+  EXPECT_TRUE(worker.Stop().ok());
+  auto lease = table.Get("s");
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->checkpoint.sequence_number, seq);
+  EXPECT_FALSE(lease->owned());
 }
 
 TEST(Worker, ADeletedStreamEndsTheWorkerWithAnErrorNamingIt) {
