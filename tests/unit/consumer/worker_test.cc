@@ -146,7 +146,7 @@ class RunningWorker {
     worker_ = std::make_unique<Worker>(options, source, table, factory_);
     thread_ = std::thread([this] { status_ = worker_->Run(); });
   }
-  ~RunningWorker() { Stop(); }
+  ~RunningWorker() { (void)Stop(); }
   Status Stop() {
     worker_->Shutdown();
     if (thread_.joinable()) thread_.join();
@@ -239,7 +239,9 @@ TEST(Worker, ChildrenAreProcessedOnlyAfterBothParentsOfAMergeEnded) {
     for (size_t i = 20; i < 30; ++i) EXPECT_EQ(journal.processed[i].shard, "c");
   }
   ASSERT_TRUE(WaitUntil([&] { return Finished(table, "a"); }));
-  if (auto a = table.Get("a")) EXPECT_EQ(a->child_shard_ids, std::set<std::string>{"c"});
+  if (auto a = table.Get("a")) {
+    EXPECT_EQ(a->child_shard_ids, std::set<std::string>{"c"});
+  }
   EXPECT_TRUE(journal.Has("a:shardEnded"));
 }
 
