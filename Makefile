@@ -9,7 +9,8 @@ help:
 	@echo "make run              build, then start eddy serve on 127.0.0.1:4566 (data in ./eddy-data)"
 	@echo "make test             every test: release build (unit, integration, compat, crash) + ASan/UBSan build (unit)"
 	@echo "make crash            only the crash tests (EDDY_CRASH_KILLS=N to change the kill count)"
-	@echo "make bench            the shard-log and Kinesis API benchmarks recorded in docs/BENCHMARKS.md"
+	@echo "make bench            the shard-log, Kinesis, DynamoDB and consumer benchmarks recorded in"
+	@echo "                      docs/BENCHMARKS.md"
 	@echo "make peers            the same Kinesis workload against eddy, moto, kinesalite, kinesis-local"
 	@echo "make fuzz             libFuzzer on the Kinesis request codec, the DynamoDB value codec and"
 	@echo "                      the expression parsers, FUZZ_SECONDS each (clang)"
@@ -43,6 +44,7 @@ bench: build
 	$(EDDY) bench kinesis --seconds 10 --rate 1000 --batch 10 --producers 2 --consumers 2 --poll-ms 0
 	$(EDDY) bench kinesis --seconds 12 --reshard
 	$(EDDY) bench dynamodb --seconds 5 --clients 16
+	$(EDDY) bench consumer
 
 peers: build
 	bench/peers.sh --seconds 10

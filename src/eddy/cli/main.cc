@@ -3,8 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
 #include <string>
 
+#include "bench/consumer_bench.h"
 #include "bench/dynamodb_bench.h"
 #include "bench/kinesis_bench.h"
 #include "bench/log_bench.h"
@@ -13,6 +15,97 @@
 #include "eddy/cli/table_commands.h"
 #include "eddy/cli/worker_command.h"
 #include "eddy/server/server.h"
+
+namespace {
+
+// eddy bench consumer (its options live as long as the parsed command line needs them).
+struct ConsumerBenchState {
+  eddy::bench::ConsumerBenchOptions options;
+  bool json = false;
+};
+
+void AddConsumerBench(CLI::App& bench) {
+  auto state = std::make_shared<ConsumerBenchState>();
+  auto& cb = state->options;
+  auto* bench_consumer = bench.add_subcommand(
+      "consumer",
+      "The consumer runtime on a pre-filled stream: a plain GetRecords drain (the ceiling), "
+      "in-process workers, multilang workers, lease-table writes at rest, and failover after "
+      "a graceful stop and after a SIGKILL");
+  bench_consumer->add_option(
+      "--endpoint", cb.endpoint,
+      "Server to measure (default: start eddy serve on a free port for the run)");
+  bench_consumer->add_option("--region", cb.region, "Region to sign for")->capture_default_str();
+  bench_consumer->add_option("--server-pid", cb.server_pid,
+                             "With --endpoint: the server's pid, to report its memory");
+  bench_consumer
+      ->add_option("--durability", cb.durability,
+                   "For the server started here: sync (acknowledge after fsync), interval, none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sync", "interval", "none"}));
+  bench_consumer->add_option("--data-dir", cb.server_data_dir, "Data of the server started here")
+      ->capture_default_str();
+  bench_consumer->add_option("--shards", cb.shards, "Shards of the stream")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  bench_consumer->add_option("--records", cb.records, "Records written before the phases")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100000000}));
+  bench_consumer->add_option("--record-bytes-min", cb.record_bytes_min, "Smallest record")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  bench_consumer->add_option("--record-bytes-max", cb.record_bytes_max, "Largest record")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  bench_consumer
+      ->add_option("--workers", cb.workers, "Workers of the inprocess and multilang phases")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  bench_consumer->add_option("--max-records", cb.max_records, "Records per GetRecords")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  bench_consumer->add_option("--failover-ms", cb.failover_ms, "The workers' failover time")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{300}, int64_t{600000}));
+  bench_consumer
+      ->add_option("--rest-intervals", cb.rest_intervals,
+                   "Length of the rest phase's window, in renewal intervals")
+      ->capture_default_str()
+      ->check(CLI::Range(2.0, 1000.0));
+  bench_consumer
+      ->add_option("--rounds", cb.rounds,
+                   "drain and inprocess alternate this many times; the median round is reported")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  bench_consumer->add_option("--python", cb.python, "Interpreter of the multilang processor")
+      ->capture_default_str();
+  bench_consumer->add_option("--timeout", cb.phase_timeout_s, "Seconds each phase may take")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  bench_consumer
+      ->add_option("--phases", cb.phases,
+                   "Phases to run, always in this order: drain inprocess rest multilang failover "
+                   "(rest measures inprocess's workers once idle, so it runs inprocess too)")
+      ->delimiter(',')
+      ->capture_default_str();
+  bench_consumer->add_flag("--verbose", cb.verbose,
+                           "The workers' info logs (leases taken, handed over) on stderr");
+  bench_consumer->add_flag("--json", state->json, "Print one JSON object instead of a table");
+  bench_consumer->callback([state] {
+    auto report = eddy::bench::RunConsumerBench(state->options);
+    if (!report.ok()) {
+      std::fprintf(stderr, "eddy bench consumer: %s\n", report.status().ToString().c_str());
+      throw CLI::RuntimeError(1);
+    }
+    std::fputs((state->json ? eddy::bench::FormatConsumerReportJson(*report) + "\n"
+                        : eddy::bench::FormatConsumerReport(*report))
+                   .c_str(),
+               stdout);
+    if (!report->clean()) throw CLI::RuntimeError(2);
+  });
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -272,6 +365,9 @@ int main(int argc, char** argv) {
                stdout);
     if (!report->clean()) throw CLI::RuntimeError(2);
   });
+
+  // eddy bench consumer
+  AddConsumerBench(*bench);
 
   // eddy stream ...
   eddy::cli::AddStreamCommands(app);
