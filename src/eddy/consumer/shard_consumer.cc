@@ -3,8 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "eddy/base/guarded.h"
+#include "eddy/base/thread_annotations.h"
 #include "eddy/base/uint128.h"
 #include "eddy/consumer/kpl_aggregation.h"
 
@@ -177,6 +182,91 @@ Result<ShardConsumer::Ending> ShardConsumer::WaitForParents() {
 
 namespace {
 
+// Reads one shard's batches on a thread of its own, at most one GetRecords ahead: Start() sends
+// the read of the next batch while the processor works on the current one (the ShardConsumer
+// thread would otherwise wait for the processor, its checkpoint write included, and only then
+// for the next read: with 1,000-record batches, a checkpoint per batch cost 29% of the rate).
+// Every read runs on this thread, so the client's per-thread JSON parser, which keeps the
+// capacity of the largest answer it parsed, exists once per shard as before.
+//
+// Memory: besides the batch being processed, at most one batch being read (<= max_records
+// records; a Kinesis answer is at most 10 MB).
+//
+// Thread-safety: Start and Read from one thread (the ShardConsumer's); the destructor waits
+// for a read in flight, whose result is dropped.
+class ReadAhead {
+ public:
+  ReadAhead(Source& source, int limit) : source_(source), limit_(limit) {}
+  ~ReadAhead() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Sends the read of `iterator`, unless it is already in flight.
+  void Start(const std::string& iterator) {
+    if (ahead_ == iterator) return;
+    if (ahead_) (void)Wait();  // another read (not expected): let it finish, drop it
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+    {
+      std::lock_guard lock(mu_);
+      request_ = iterator;
+    }
+    ahead_ = iterator;
+    wake_.notify_all();
+  }
+
+  // The batch at `iterator`: the read sent ahead if it was for `iterator`, else a new one.
+  Result<ReadResult> Read(const std::string& iterator) {
+    Start(iterator);
+    return Wait();
+  }
+
+ private:
+  Result<ReadResult> Wait() {
+    std::unique_lock lock(mu_);
+    done_.wait(lock, [this] { return result_.has_value(); });
+    Result<ReadResult> result = std::move(*result_);
+    result_.reset();
+    ahead_.reset();
+    return result;
+  }
+
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stop_ || request_.has_value(); });
+      if (stop_) return;
+      const std::string iterator = std::move(*request_);
+      request_.reset();
+      lock.unlock();
+      std::optional<Result<ReadResult>> result;
+      try {
+        result.emplace(source_.Read(iterator, limit_));
+      } catch (const std::exception& e) {
+        result.emplace(Status::Internal(std::string("GetRecords threw: ") + e.what()));
+      }
+      lock.lock();
+      result_ = std::move(result);
+      done_.notify_all();
+    }
+  }
+
+  Source& source_;
+  const int limit_;
+  std::optional<std::string> ahead_;  // the read sent and not yet taken (caller's thread only)
+  std::mutex mu_;
+  std::condition_variable wake_;  // a request, or stop
+  std::condition_variable done_;  // a result
+  std::optional<std::string> request_ GUARDED_BY(mu_);
+  std::optional<Result<ReadResult>> result_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
 StartPosition StartFor(const ExtendedSequenceNumber& checkpoint, const WorkerOptions& options) {
   StartPosition start;
   if (checkpoint.sequence_number == ExtendedSequenceNumber::kLatest) {
@@ -233,6 +323,7 @@ Result<ShardConsumer::Ending> ShardConsumer::RunProcessor() {
   ExtendedSequenceNumber delivered;  // the last record handed over in this tenure
   std::string iterator;
   int64_t retry_ms = options_.idle_time_between_reads_ms;
+  ReadAhead reader(source_, options_.max_records);
 
   for (;;) {
     if (!held()) {
@@ -263,7 +354,7 @@ Result<ShardConsumer::Ending> ShardConsumer::RunProcessor() {
       iterator = std::move(*got);
     }
 
-    auto read = source_.Read(iterator, options_.max_records);
+    auto read = reader.Read(iterator);
     if (!read.ok()) {
       const Status& error = read.status();
       switch (error.code()) {
@@ -312,6 +403,12 @@ Result<ShardConsumer::Ending> ShardConsumer::RunProcessor() {
       if (!records.empty()) skip_through = {};
     }
     counters_->millis_behind_latest.store(read->millis_behind_latest, std::memory_order_relaxed);
+    const bool shard_ended = read->shard_ended();
+    iterator = std::move(read->next_iterator);
+    // The next batch is read while the processor works on this one; not after an empty read
+    // (the consumer pauses first) nor at the shard's end. If the lease goes meanwhile, the
+    // batch read ahead is dropped, never delivered.
+    if (!shard_ended && !records.empty()) reader.Start(iterator);
 
     if (!records.empty() || options_.call_process_records_even_for_empty_list) {
       if (!records.empty()) checkpointer.Delivered(records.back().position());
@@ -325,8 +422,6 @@ Result<ShardConsumer::Ending> ShardConsumer::RunProcessor() {
       }
       counters_->batches.fetch_add(1, std::memory_order_relaxed);
     }
-    const bool shard_ended = read->shard_ended();
-    iterator = std::move(read->next_iterator);
 
     if (shard_ended) {
       // The children get their leases now, not at the next periodic sync.

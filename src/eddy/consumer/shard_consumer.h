@@ -34,7 +34,8 @@ struct ShardCounters {
 // 2. makes a processor and calls Initialize with the lease's checkpoint;
 // 3. reads from the checkpoint on (AT_SEQUENCE_NUMBER, leaving out what the checkpoint
 //    covers, so a checkpoint inside a KPL aggregate resumes inside it), takes KPL aggregates
-//    apart, and hands each batch to ProcessRecords;
+//    apart, and hands each batch to ProcessRecords; the next batch is read (on a reader thread
+//    of its own) while the processor works on one, never more than one ahead;
 // 4. at the shard's end creates the children's leases, calls ShardEnded, requires a SHARD_END
 //    checkpoint, records the children in the lease and releases it.
 //

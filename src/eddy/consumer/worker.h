@@ -44,8 +44,8 @@ namespace eddy::consumer {
 // it applies, the shard: leases held, lease takes, steals, losses and lease-table writes,
 // records processed, checkpoints, processor restarts and MillisBehindLatest per shard.
 //
-// Memory: one batch per held lease (at most max_records records) in flight, plus the lease
-// table's listing.
+// Memory: two batches per held lease (the one being processed and the next, being read; each
+// at most max_records records), plus the lease table's listing.
 //
 // Thread-safety: Run() on one thread; Shutdown() and the accessors from any thread.
 class Worker {

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -449,6 +451,117 @@ TEST(Worker, ACrashedWorkersLeasesAreTakenAfterTheFailoverTime) {
   ASSERT_TRUE(WaitUntil([&] { return journal.Sequences().count(seq) == 1; }));
   EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);  // not before it expired
   EXPECT_EQ(table.Get("s")->owner, "w1");
+}
+
+// Passes everything to another source, counting the reads.
+class CountingSource final : public Source {
+ public:
+  explicit CountingSource(Source& inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_.name(); }
+  Result<std::vector<SourceShard>> ListShards() override { return inner_.ListShards(); }
+  Result<std::string> GetIterator(const std::string& shard_id,
+                                  const StartPosition& start) override {
+    return inner_.GetIterator(shard_id, start);
+  }
+  Result<ReadResult> Read(const std::string& iterator, int limit) override {
+    auto result = inner_.Read(iterator, limit);
+    reads.fetch_add(1);
+    return result;
+  }
+  bool may_aggregate() const override { return inner_.may_aggregate(); }
+
+  std::atomic<int> reads{0};
+
+ private:
+  Source& inner_;
+};
+
+// Batch k (from 1) was delivered by the k-th read (every record is there from the start); each
+// waits (up to 5 s) for read k + 1 and notes whether it came: it does only if the next batch is
+// read while the processor works.
+class WaitForReadAheadProcessor final : public RecordProcessor {
+ public:
+  struct Seen {
+    std::mutex mu;
+    std::vector<std::string> sequences;
+    int batches = 0;
+    int read_ahead = 0;
+  };
+  WaitForReadAheadProcessor(CountingSource& source, Seen& seen) : source_(source), seen_(seen) {}
+  Status Initialize(const InitializationInput&) override { return Status::Ok(); }
+  Status ProcessRecords(const ProcessRecordsInput& input) override {
+    int batch = 0;
+    {
+      std::lock_guard lock(seen_.mu);
+      batch = seen_.batches + 1;
+    }
+    const bool ahead = WaitUntil([&] { return source_.reads.load() > batch; }, 5s);
+    {
+      std::lock_guard lock(seen_.mu);
+      for (const Record& r : input.records) seen_.sequences.push_back(r.sequence_number);
+      ++seen_.batches;
+      if (ahead) ++seen_.read_ahead;
+    }
+    auto outcome = input.checkpointer.Checkpoint();
+    return outcome.ok() ? Status::Ok() : Status::Internal(outcome.message);
+  }
+  void LeaseLost() override {}
+  Status ShardEnded(Checkpointer& checkpointer) override {
+    auto outcome = checkpointer.Checkpoint();
+    return outcome.ok() ? Status::Ok() : Status::Internal(outcome.message);
+  }
+  Status ShutdownRequested(Checkpointer&) override { return Status::Ok(); }
+
+ private:
+  CountingSource& source_;
+  Seen& seen_;
+};
+
+TEST(Worker, TheNextBatchIsReadWhileTheProcessorWorksOnOne) {
+  FakeSource fake;
+  FakeLeaseTable table;
+  fake.AddShard("s");
+  std::vector<std::string> written;
+  for (int i = 0; i < 30; ++i) written.push_back(fake.Put("s", "k", "d"));
+  CountingSource source(fake);
+  WaitForReadAheadProcessor::Seen seen;
+  class Factory final : public RecordProcessorFactory {
+   public:
+    Factory(CountingSource& source, WaitForReadAheadProcessor::Seen& seen)
+        : source_(source), seen_(seen) {}
+    std::unique_ptr<RecordProcessor> Create(const std::string&) override {
+      return std::make_unique<WaitForReadAheadProcessor>(source_, seen_);
+    }
+
+   private:
+    CountingSource& source_;
+    WaitForReadAheadProcessor::Seen& seen_;
+  } factory(source, seen);
+  WorkerOptions options;
+  options.application_name = "app";
+  options.worker_id = "w1";
+  options.stream = "fake";
+  options.initial_position = InitialPosition::kTrimHorizon;
+  options.max_records = 10;
+  options.failover_time_ms = 30000;  // batches wait: no renewal may run short
+  options.lease_taker_interval_ms = 20;
+  options.idle_time_between_reads_ms = 10;
+  Worker worker(options, source, table, factory);
+  Status status;
+  std::thread run([&] { status = worker.Run(); });
+  const bool all = WaitUntil([&] {
+    std::lock_guard lock(seen.mu);
+    return seen.sequences.size() >= written.size();
+  });
+  worker.Shutdown();
+  run.join();
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  std::lock_guard lock(seen.mu);
+  EXPECT_EQ(seen.sequences, written);  // each once, in order
+  EXPECT_EQ(seen.batches, 3);
+  EXPECT_EQ(seen.read_ahead, 3);  // the read after the last batch too (it finds nothing)
+  EXPECT_EQ(table.Get("s")->checkpoint.sequence_number, written.back());
 }
 
 }  // namespace
