@@ -738,11 +738,16 @@ std::string TailOf(const std::string& path, size_t bytes) {
   return text.size() > bytes ? text.substr(text.size() - bytes) : text;
 }
 
-// `eddy worker` in a child process, its output in `log`.
+// `eddy worker` in a child process, its output in `log`. This executable is run through
+// /proc/self/exe unless options.eddy_binary names another: the build folder may be relinked while
+// the benchmark runs, and the file at the path is then briefly not an executable (a run saw the
+// worker write nothing at all).
 Result<pid_t> SpawnWorkerProcess(const Context& ctx, const std::string& properties,
                                  const std::string& worker_id, const std::string& log) {
-  std::vector<std::string> args = {ctx.eddy_binary, "worker",      "--properties", properties,
-                                   "--endpoint",    ctx.config.endpoint, "--worker-id",  worker_id};
+  const std::string exe =
+      ctx.options.eddy_binary.empty() ? std::string("/proc/self/exe") : ctx.options.eddy_binary;
+  std::vector<std::string> args = {"eddy",       "worker",           "--properties", properties,
+                                   "--endpoint", ctx.config.endpoint, "--worker-id", worker_id};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -757,7 +762,7 @@ Result<pid_t> SpawnWorkerProcess(const Context& ctx, const std::string& properti
     ::dup2(out, 1);
     ::dup2(out, 2);
     ::closefrom(3);
-    ::execv(argv[0], argv.data());
+    ::execv(exe.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(out);
@@ -859,8 +864,12 @@ void CrashFailover(Context& ctx, Fleet& fleet, consumer::LeaseTable& table,
   // has to hold for two of its taker intervals (500 ms each).
   Ownership ownership(table, o.shards);
   auto since = SteadyClock::now();
+  int wstatus = 0;
+  bool exited = false;
   const bool ready = WaitUntil(
       [&] {
+        exited = exited || ::waitpid(*pid, &wstatus, WNOHANG) == *pid;
+        if (exited) return true;
         if (!ownership.Split(survivor, victim) ||
             Holds(fleet, 0) + ownership.OwnedBy(victim) != o.shards) {
           since = SteadyClock::now();
@@ -869,11 +878,16 @@ void CrashFailover(Context& ctx, Fleet& fleet, consumer::LeaseTable& table,
         return SteadyClock::now() - since > milliseconds(1000);
       },
       30, milliseconds(20));
+  if (exited) {
+    f.error = fmt::format("crash: `eddy worker` exited by itself (wait status {:#x}); the end of "
+                          "its log:\n{}",
+                          wstatus, TailOf(log, 2000));
+    return;
+  }
   const std::set<std::string> victims = ready ? ownership.KeysOf(victim) : std::set<std::string>{};
   f.crash_leases = static_cast<int>(victims.size());
   const auto kill_at = SteadyClock::now();
   ::kill(*pid, SIGKILL);
-  int wstatus = 0;
   ::waitpid(*pid, &wstatus, 0);
   if (!ready) {
     f.error = "crash: `eddy worker` did not take half the leases within 30 s; the end of its "
