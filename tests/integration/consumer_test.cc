@@ -182,6 +182,15 @@ TEST_F(ConsumerTest, AHandoffRequestLeavesTheCounterAndTheHandOverGivesTheLeaseT
   ASSERT_EQ(*table.RequestHandoff(&next, "w3"), LeaseWrite::kDone);
   ASSERT_EQ(*table.TakeLease(&next, "w3"), LeaseWrite::kDone);
   EXPECT_TRUE(next.handoff_to.empty());
+  // A request is withdrawn only by the worker that made it, and the counter stays.
+  ASSERT_EQ(*table.RequestHandoff(&next, "w4"), LeaseWrite::kDone);
+  Lease someone_else = next;
+  EXPECT_EQ(*table.WithdrawHandoff(&someone_else, "w5"), LeaseWrite::kConditionFailed);
+  const int64_t counter = next.counter;
+  ASSERT_EQ(*table.WithdrawHandoff(&next, "w4"), LeaseWrite::kDone);
+  EXPECT_TRUE(next.handoff_to.empty());
+  EXPECT_EQ(next.counter, counter);
+  EXPECT_EQ(*table.WithdrawHandoff(&next, "w4"), LeaseWrite::kConditionFailed);
   ASSERT_EQ(*table.RequestHandoff(&next, "w1"), LeaseWrite::kDone);
   ASSERT_EQ(*table.EvictLease(&next), LeaseWrite::kDone);
   EXPECT_TRUE(next.handoff_to.empty());

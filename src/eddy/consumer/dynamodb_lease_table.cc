@@ -295,6 +295,12 @@ Result<LeaseWrite> DynamoDbLeaseTable::HandOverLease(Lease* lease) {
   return Update(lease, update, CounterCondition(*lease, true));
 }
 
+Result<LeaseWrite> DynamoDbLeaseTable::WithdrawHandoff(Lease* lease, const std::string& from) {
+  UpdateSpec update{"REMOVE handoffTo", {}, {}};
+  Condition condition{"handoffTo = :from", {}, {{":from", Str(from)}}};
+  return Update(lease, update, condition);
+}
+
 Result<LeaseWrite> DynamoDbLeaseTable::UpdateCheckpoint(Lease* lease) {
   UpdateSpec update;
   update.expression =

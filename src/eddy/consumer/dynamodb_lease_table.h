@@ -36,6 +36,7 @@ class DynamoDbLeaseTable final : public LeaseTable {
   Result<LeaseWrite> EvictLease(Lease* lease) override;
   Result<LeaseWrite> RequestHandoff(Lease* lease, const std::string& to) override;
   Result<LeaseWrite> HandOverLease(Lease* lease) override;
+  Result<LeaseWrite> WithdrawHandoff(Lease* lease, const std::string& from) override;
   Result<LeaseWrite> UpdateCheckpoint(Lease* lease) override;
   Result<LeaseWrite> UpdateChildShards(Lease* lease) override;
   Result<LeaseWrite> DeleteFinishedLease(const std::string& lease_key) override;

@@ -99,6 +99,10 @@ class LeaseTable {
   // Hand over: counter and owner match -> owner = `lease.handoff_to`, counter + 1,
   // ownerSwitchesSinceCheckpoint + 1, no handoff request. REQUIRES: lease.handoff_to not empty.
   virtual Result<LeaseWrite> HandOverLease(Lease* lease) = 0;
+  // Withdraws a handoff request: handoffTo = `from` -> no handoff request. The counter does not
+  // move. (A worker that stops withdraws its requests, so nobody hands it a lease it will not
+  // take up.)
+  virtual Result<LeaseWrite> WithdrawHandoff(Lease* lease, const std::string& from) = 0;
   // Checkpoint: counter and owner match -> checkpoint, pending checkpoint (and state) and
   // ownerSwitchesSinceCheckpoint as in `*lease`, counter + 1.
   virtual Result<LeaseWrite> UpdateCheckpoint(Lease* lease) = 0;

@@ -437,6 +437,62 @@ int LeaseCoordinator::ReleaseAll() {
   return released;
 }
 
+int LeaseCoordinator::ReleaseUnheld() {
+  auto listing = table_.ListLeases(nullptr);
+  if (!listing.ok()) {
+    spdlog::warn("giving back leases at shutdown: {}", listing.status().ToString());
+    return 0;
+  }
+  int given_back = 0;
+  for (Lease& lease : *listing) {
+    if (lease.handoff_to == options_.worker_id && lease.owner != options_.worker_id) {
+      stats_.writes.fetch_add(1, std::memory_order_relaxed);
+      auto withdrawn = table_.WithdrawHandoff(&lease, options_.worker_id);
+      if (withdrawn.ok() && *withdrawn == LeaseWrite::kDone) ++given_back;
+    }
+  }
+  for (Lease& lease : *listing) {
+    if (lease.owner != options_.worker_id) continue;
+    {
+      std::lock_guard lock(mu_);
+      if (held_.count(lease.lease_key)) continue;
+    }
+    stats_.writes.fetch_add(1, std::memory_order_relaxed);
+    auto evicted = table_.EvictLease(&lease);
+    if (evicted.ok() && *evicted == LeaseWrite::kDone) {
+      stats_.releases.fetch_add(1, std::memory_order_relaxed);
+      ++given_back;
+    }
+  }
+  return given_back;
+}
+
+bool LeaseCoordinator::HasPendingHandoffs() const {
+  std::lock_guard lock(mu_);
+  return !requests_.empty();
+}
+
+std::vector<std::string> LeaseCoordinator::PollHandoffs() {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, since] : requests_) keys.push_back(key);
+  }
+  std::vector<std::string> taken;
+  for (const std::string& key : keys) {
+    auto lease = table_.GetLease(key);
+    if (!lease.ok() || !lease->has_value()) continue;
+    if ((*lease)->owner != options_.worker_id) continue;  // not yet
+    {
+      std::lock_guard lock(mu_);
+      requests_.erase(key);
+      if (held_.count(key)) continue;
+    }
+    if (Acquire(**lease)) taken.push_back(key);
+  }
+  return taken;
+}
+
 void LeaseCoordinator::Forget(const std::string& lease_key, uint64_t token) {
   auto held = FindHeld(lease_key, token);
   if (held) DropHeld(lease_key, held);

@@ -119,6 +119,17 @@ class LeaseCoordinator {
   Status Release(const std::string& lease_key, uint64_t token) EXCLUDES(mu_);
   // Releases every held lease; returns how many were released.
   int ReleaseAll() EXCLUDES(mu_);
+  // For a worker that stops, after ReleaseAll: withdraws this worker's handoff requests and
+  // releases the leases the table says are its own but that it does not hold (handed over to
+  // it since its last scan), so no lease waits for the failover time because of it. Returns
+  // how many leases and requests it gave back.
+  int ReleaseUnheld() EXCLUDES(mu_);
+
+  // Whether this worker asked for leases that were not handed over yet.
+  bool HasPendingHandoffs() const EXCLUDES(mu_);
+  // Reads each lease this worker asked for and takes up those handed over to it, without
+  // waiting for the next scan. Returns the keys taken.
+  std::vector<std::string> PollHandoffs() EXCLUDES(mu_);
   // Forgets a lease without writing (after the consumer saw it lost).
   void Forget(const std::string& lease_key, uint64_t token) EXCLUDES(mu_);
 

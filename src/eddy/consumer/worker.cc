@@ -154,6 +154,24 @@ bool Worker::WaitFor(int64_t ms) {
   return !wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
 }
 
+bool Worker::WaitForNextScan() {
+  // While a lease this worker asked for is being handed over, its owner gives it up as soon as
+  // its batch in flight is processed: look for it every 50 ms instead of waiting for the next
+  // scan, so the shard is not left unread meanwhile.
+  constexpr int64_t kHandoffPollMs = 50;
+  int64_t left = options_.lease_taker_interval_ms;
+  while (left > kHandoffPollMs && coordinator_.HasPendingHandoffs()) {
+    if (!WaitFor(kHandoffPollMs)) return false;
+    left -= kHandoffPollMs;
+    RunGuarded("handoff poll", [&] {
+      const auto taken = coordinator_.PollHandoffs();
+      for (const auto& key : taken) spdlog::info("lease {}: handed over", key);
+      if (!taken.empty()) StartConsumers();
+    });
+  }
+  return WaitFor(left);
+}
+
 std::map<std::string, std::shared_ptr<ShardCounters>> Worker::ShardCountersSnapshot() const {
   std::lock_guard lock(mu_);
   return counters_;
@@ -233,7 +251,7 @@ void Worker::StopConsumers(int64_t grace_ms) {
   }
   // Whatever is still held (a processor stuck in a callback) is released now: another worker
   // may start while this one waits for the stuck callback to return.
-  const int released = coordinator_.ReleaseAll();
+  const int released = coordinator_.ReleaseAll() + coordinator_.ReleaseUnheld();
   if (released > 0) spdlog::info("released {} leases", released);
   for (auto& [key, consumer] : consumers_) consumer->Join();
   consumers_.clear();
@@ -300,7 +318,7 @@ Status Worker::Run() {
         }
       }
     });
-    if (!WaitFor(options_.lease_taker_interval_ms)) break;
+    if (!WaitForNextScan()) break;
   }
 
   Status fatal;

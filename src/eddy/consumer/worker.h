@@ -71,6 +71,8 @@ class Worker {
   void ReapConsumers();
   void StopConsumers(int64_t grace_ms);
   bool WaitFor(int64_t ms);  // false once stopping
+  // Waits lease_taker_interval, taking up handed-over leases meanwhile; false once stopping.
+  bool WaitForNextScan();
   void RegisterMetrics();
   void RegisterShardMetrics(const std::string& shard, const std::shared_ptr<ShardCounters>& c);
   void UnregisterMetrics();

@@ -90,6 +90,16 @@ class FakeLeaseTable final : public LeaseTable {
       l.handoff_to.clear();
     });
   }
+  Result<LeaseWrite> WithdrawHandoff(Lease* lease, const std::string& from) override {
+    std::lock_guard lock(mu_);
+    if (missing) return Status::NotFound("table");
+    ++writes;
+    auto it = leases_.find(lease->lease_key);
+    if (it == leases_.end() || it->second.handoff_to != from) return LeaseWrite::kConditionFailed;
+    it->second.handoff_to.clear();  // the counter does not move
+    *lease = it->second;
+    return LeaseWrite::kDone;
+  }
   Result<LeaseWrite> UpdateCheckpoint(Lease* lease) override {
     const Lease wanted = *lease;
     return Write(lease, true, [&](Lease& l) {

@@ -213,6 +213,47 @@ TEST_F(LeaseCoordinatorTest, AnOwnerStoppingWithAHandoffPendingGivesTheLeaseToTh
   EXPECT_EQ(counts["b"], 1);  // the other one is free for anybody
 }
 
+TEST_F(LeaseCoordinatorTest, AHandedOverLeaseIsTakenUpWithoutWaitingForTheNextScan) {
+  AddLeases(2);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 2u);
+  const std::string stolen = b->TakeLeases()->stolen.at(0);
+  EXPECT_TRUE(b->HasPendingHandoffs());
+  EXPECT_TRUE(b->PollHandoffs().empty());  // not handed over yet
+  EXPECT_TRUE(a->RenewLeases().empty());   // a sees the request
+  auto held = a->GetHeld(stolen);
+  ASSERT_TRUE(a->Release(stolen, held->token).ok());
+  const int scans = table_.scans;
+  EXPECT_EQ(b->PollHandoffs(), std::vector<std::string>{stolen});
+  EXPECT_EQ(table_.scans, scans);  // read, not scanned
+  EXPECT_FALSE(b->HasPendingHandoffs());
+  ASSERT_TRUE(b->GetHeld(stolen).has_value());
+  EXPECT_EQ(table_.Get(stolen)->owner, "b");
+}
+
+TEST_F(LeaseCoordinatorTest, AStoppingWorkerWithdrawsItsRequestsAndGivesBackLeasesHandedToIt) {
+  AddLeases(3);
+  auto a = Worker("a");
+  auto b = Worker("b");
+  ASSERT_EQ(a->TakeLeases()->taken.size(), 3u);
+  const std::string first = b->TakeLeases()->stolen.at(0);
+  // a hands the first over; b stops before taking it up and asks for a second meanwhile.
+  a->RenewLeases();
+  ASSERT_TRUE(a->Release(first, a->GetHeld(first)->token).ok());
+  ASSERT_EQ(table_.Get(first)->owner, "b");
+  Lease second;
+  for (const auto& key : a->HeldLeaseKeys()) second = *table_.Get(key);
+  second.handoff_to.clear();
+  Lease asked = second;
+  ASSERT_EQ(*table_.RequestHandoff(&asked, "b"), LeaseWrite::kDone);
+  EXPECT_EQ(b->ReleaseAll(), 0);       // b holds nothing
+  EXPECT_EQ(b->ReleaseUnheld(), 2);    // the lease handed to it, and its request
+  EXPECT_FALSE(table_.Get(first)->owned());
+  EXPECT_TRUE(table_.Get(second.lease_key)->handoff_to.empty());
+  EXPECT_EQ(table_.Get(second.lease_key)->owner, "a");
+}
+
 TEST_F(LeaseCoordinatorTest, RenewalReportsALeaseTakenByAnotherWorker) {
   AddLeases(1);
   auto a = Worker("a");
