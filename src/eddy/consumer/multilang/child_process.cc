@@ -4,8 +4,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -106,20 +108,204 @@ int OpenPidfd(pid_t pid) {
   return -1;
 }
 
-// Five pipes' worth of descriptors opened in Start, closed on every early return.
+// The descriptors opened in Start, closed on every early return.
 struct Pipes {
   int in[2] = {-1, -1};
   int out[2] = {-1, -1};
   int err[2] = {-1, -1};
   int wake[2] = {-1, -1};
+  int report[2] = {-1, -1};  // the child's setup failure, if any (see ChildReport)
+  int working_directory = -1;
   ~Pipes() {
-    for (int* p : {in, out, err, wake}) {
+    for (int* p : {in, out, err, wake, report}) {
       CloseQuietly(p[0]);
       CloseQuietly(p[1]);
     }
+    CloseQuietly(working_directory);
   }
   static int Take(int* fd) { return std::exchange(*fd, -1); }
 };
+
+// The program to execve: argv[0] when it holds a '/', otherwise the first file of that name in
+// PATH that execve could run, looked up as glibc's execvp (and so posix_spawnp and Java's
+// ProcessBuilder) does: PATH unset means "/bin:/usr/bin"; an empty entry is the working
+// directory; a name that exists but cannot be run (no permission, a directory) is passed over,
+// and is the error (EACCES) when nothing later can run; a path that is neither missing nor
+// unreadable (ELOOP, ENAMETOOLONG…) ends the search with its error, as execvp's would. Relative
+// entries are looked up from `directory_fd` (the child's working directory, AT_FDCWD for the
+// worker's), where the child's execve will look after its fchdir. Errors name `what`.
+// It runs in the parent, before fork: the child of a process with threads may call only
+// async-signal-safe functions, and execvp's search (getenv, a buffer per entry) is not one.
+Result<std::string> ResolveProgram(const std::string& name, int directory_fd,
+                                   const std::string& what) {
+  if (name.find('/') != std::string::npos) return name;  // execve reports what is wrong with it
+  const char* path = ::getenv("PATH");
+  std::string_view entries = path != nullptr ? path : "/bin:/usr/bin";
+  bool denied = false;
+  while (true) {
+    const size_t colon = entries.find(':');
+    const std::string_view entry = entries.substr(0, colon);
+    std::string candidate = entry.empty() ? name : std::string(entry) + "/" + name;
+    struct stat st;
+    if (::fstatat(directory_fd, candidate.c_str(), &st, 0) == 0) {
+      if (S_ISREG(st.st_mode) &&
+          ::faccessat(directory_fd, candidate.c_str(), X_OK, AT_EACCESS) == 0) {
+        return candidate;
+      }
+      denied = true;  // execve would fail with EACCES
+    } else if (errno == EACCES) {
+      denied = true;  // an entry we may not search
+    } else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV &&
+               errno != ETIMEDOUT) {
+      return Status::FromErrno(errno, what);
+    }
+    if (colon == std::string_view::npos) break;
+    entries.remove_prefix(colon + 1);
+  }
+  return Status::FromErrno(denied ? EACCES : ENOENT, what);
+}
+
+// What the child writes to the report pipe when a step before its program runs fails; nothing
+// comes when execve succeeds (the pipe is close-on-exec, so the parent reads its end).
+struct ChildReport {
+  enum Step : int { kParentDeathSignal, kWorkingDirectory, kStdio, kCloseDescriptors, kExec };
+  int step;
+  int error;  // errno
+};
+
+// Everything the child needs after fork, made ready before it: no allocation, no lock, no
+// getenv in the child.
+struct ChildPlan {
+  const char* program;  // resolved: run with execve, no PATH search
+  char* const* argv;
+  char* const* envp;
+  pid_t parent;         // the worker, as getpid() saw it before fork
+  int stdin_fd;         // these four are above stderr (MoveAboveStdio)
+  int stdout_fd;
+  int stderr_fd;
+  int report_fd;        // close-on-exec
+  int working_directory_fd;  // -1: the worker's
+  int max_fd;           // the highest descriptor to close where close_range is missing
+};
+
+[[noreturn]] void FailInChild(const ChildPlan& plan, ChildReport::Step step, int error) {
+  const ChildReport report{step, error};
+  while (::write(plan.report_fd, &report, sizeof report) < 0 && errno == EINTR) {
+  }
+  ::_exit(127);
+}
+
+// Closes every descriptor from `from` to `to`, both included.
+int CloseRange(int from, int to, int max_fd) {
+  if (from > to) return 0;
+  if (::close_range(static_cast<unsigned>(from), static_cast<unsigned>(to), 0) == 0) return 0;
+  if (errno != ENOSYS) return -1;
+  for (int fd = from; fd <= std::min(to, max_fd); ++fd) ::close(fd);  // kernels before 5.9
+  return 0;
+}
+
+// The child's side of Start, between fork and exec. Only async-signal-safe calls: the worker has
+// other threads, whose locks (malloc's among them) may be held forever in this copy of it. Every
+// signal is blocked on entry (Spawn blocks them around fork), so no handler of the worker's can
+// run here before the dispositions are reset.
+[[noreturn]] void RunChild(const ChildPlan& plan) {
+  // Die with the worker: SIGKILL when the thread that forked this child ends (see the header's
+  // REQUIRES), and the process with it. The worker may have died before prctl: this child
+  // was then adopted by another process already, and must not run its program at all.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    FailInChild(plan, ChildReport::kParentDeathSignal, errno);
+  }
+  if (::getppid() != plan.parent) ::_exit(127);
+
+  // Default dispositions (the worker ignores SIGPIPE, for one; an ignored signal stays ignored
+  // across execve). glibc refuses its two internal signals here (EINVAL); they hold handlers in
+  // the worker, which execve resets to the default anyway.
+  struct sigaction default_action;
+  std::memset(&default_action, 0, sizeof default_action);
+  default_action.sa_handler = SIG_DFL;
+  for (int signal = 1; signal < NSIG; ++signal) {
+    if (signal != SIGKILL && signal != SIGSTOP) ::sigaction(signal, &default_action, nullptr);
+  }
+  // A process group of its own: signals reach what it starts, a Ctrl-C at the worker's terminal
+  // does not reach it. Cannot fail for a fresh child of ours.
+  ::setpgid(0, 0);
+
+  if (plan.working_directory_fd >= 0 && ::fchdir(plan.working_directory_fd) != 0) {
+    FailInChild(plan, ChildReport::kWorkingDirectory, errno);
+  }
+  // dup2 clears close-on-exec on the copies; the originals are above stderr, so none is
+  // overwritten before it is copied.
+  if (::dup2(plan.stdin_fd, STDIN_FILENO) < 0 || ::dup2(plan.stdout_fd, STDOUT_FILENO) < 0 ||
+      ::dup2(plan.stderr_fd, STDERR_FILENO) < 0) {
+    FailInChild(plan, ChildReport::kStdio, errno);
+  }
+  // Every other descriptor goes, whether or not its creator asked for close-on-exec; the report
+  // pipe stays until execve closes it.
+  if (CloseRange(STDERR_FILENO + 1, plan.report_fd - 1, plan.max_fd) != 0 ||
+      CloseRange(plan.report_fd + 1, INT_MAX, plan.max_fd) != 0) {
+    FailInChild(plan, ChildReport::kCloseDescriptors, errno);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(plan.program, plan.argv, plan.envp);
+  FailInChild(plan, ChildReport::kExec, errno);
+}
+
+// Reads the child's report: nullopt once its program runs (the pipe's write end closed by
+// execve, or by its exit).
+std::optional<ChildReport> ReadChildReport(int fd) {
+  ChildReport report;
+  size_t got = 0;
+  while (got < sizeof report) {
+    const ssize_t n = ::read(fd, reinterpret_cast<char*>(&report) + got, sizeof report - got);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  if (got < sizeof report) return std::nullopt;  // a pipe write this small is never split
+  return report;
+}
+
+// Forks the child that runs `plan` and waits until its program runs (returning its pid) or its
+// setup fails (returning that failure, the child reaped). Closes `*report_write_fd`.
+Result<pid_t> Spawn(const ChildPlan& plan, int* report_write_fd, int report_read_fd,
+                    const std::string& what) {
+  // posix_spawn cannot set a parent-death signal, hence fork and execve. Every signal is blocked
+  // across fork so that none of the worker's handlers runs in the child before RunChild resets
+  // them. _Fork, not fork: no pthread_atfork handler runs (they take locks, such as malloc's,
+  // that a child which only execs does not need); it is async-signal-safe.
+  sigset_t all;
+  sigset_t old_mask;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old_mask);
+  const pid_t pid = ::_Fork();
+  if (pid == 0) RunChild(plan);
+  const int fork_error = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  CloseQuietly(std::exchange(*report_write_fd, -1));
+  if (pid < 0) return Status::FromErrno(fork_error, what + ": fork");
+
+  const std::optional<ChildReport> report = ReadChildReport(report_read_fd);
+  if (!report) return pid;
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  switch (report->step) {
+    case ChildReport::kExec:
+      return Status::FromErrno(report->error, what);
+    case ChildReport::kWorkingDirectory:
+      return Status::FromErrno(report->error, what + ": fchdir");
+    case ChildReport::kStdio:
+      return Status::FromErrno(report->error, what + ": dup2");
+    case ChildReport::kCloseDescriptors:
+      return Status::FromErrno(report->error, what + ": close_range");
+    case ChildReport::kParentDeathSignal:
+      return Status::FromErrno(report->error, what + ": prctl(PR_SET_PDEATHSIG)");
+  }
+  return Status::FromErrno(report->error, what);
+}
 
 }  // namespace
 
@@ -154,54 +340,48 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(ChildProcessOptions op
     return Status::InvalidArgument("multilang: no command to run");
   }
   if (options.max_line_bytes == 0) options.max_line_bytes = 1;
+  std::string what = "multilang: cannot run '" + options.argv[0] + "'";
+  if (!options.working_directory.empty()) what += " in " + options.working_directory;
+
   Pipes p;
-  for (int* pipe_fds : {p.in, p.out, p.err, p.wake}) {
+  for (int* pipe_fds : {p.in, p.out, p.err, p.wake, p.report}) {
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::FromErrno(errno, "multilang: pipe2");
   }
-  for (int* fd : {&p.in[0], &p.out[1], &p.err[1]}) EDDY_RETURN_IF_ERROR(MoveAboveStdio(fd));
-
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawnattr_init(&attr);
-  // The child's ends become its stdin, stdout and stderr (dup2 clears close-on-exec on the
-  // copies); every other descriptor is closed, whether or not its creator asked for
-  // close-on-exec.
-  ::posix_spawn_file_actions_adddup2(&actions, p.in[0], STDIN_FILENO);
-  ::posix_spawn_file_actions_adddup2(&actions, p.out[1], STDOUT_FILENO);
-  ::posix_spawn_file_actions_adddup2(&actions, p.err[1], STDERR_FILENO);
-  ::posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-  if (!options.working_directory.empty()) {
-    ::posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
+  for (int* fd : {&p.in[0], &p.out[1], &p.err[1], &p.report[1]}) {
+    EDDY_RETURN_IF_ERROR(MoveAboveStdio(fd));
   }
-  // A clean signal state (the worker may block or ignore signals, e.g. SIGPIPE) and a process
-  // group of its own.
-  sigset_t none;
-  sigset_t all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setsigdefault(&attr, &all);
-  ::posix_spawnattr_setpgroup(&attr, 0);
-  ::posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  if (!options.working_directory.empty()) {
+    // Opened here so that a missing directory is an error now and the program is looked up
+    // where it will run; O_PATH needs only the search permission chdir needs.
+    p.working_directory =
+        ::open(options.working_directory.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (p.working_directory < 0) return Status::FromErrno(errno, what);
+  }
+  EDDY_ASSIGN_OR_RETURN(
+      const std::string program,
+      ResolveProgram(options.argv[0], p.working_directory >= 0 ? p.working_directory : AT_FDCWD,
+                     what));
 
   std::vector<char*> argv;
   argv.reserve(options.argv.size() + 1);
   for (std::string& arg : options.argv) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  ChildPlan plan;
+  plan.program = program.c_str();
+  plan.argv = argv.data();
+  plan.envp = environ;
+  plan.parent = ::getpid();
+  plan.stdin_fd = p.in[0];
+  plan.stdout_fd = p.out[1];
+  plan.stderr_fd = p.err[1];
+  plan.report_fd = p.report[1];
+  plan.working_directory_fd = p.working_directory;
+  struct rlimit files;
+  plan.max_fd = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
+                    ? static_cast<int>(std::min<rlim_t>(files.rlim_cur, INT_MAX))
+                    : 65536;
 
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    std::string what = "multilang: cannot run '" + options.argv[0] + "'";
-    if (!options.working_directory.empty()) what += " in " + options.working_directory;
-    return Status::FromErrno(rc, what);
-  }
+  EDDY_ASSIGN_OR_RETURN(const pid_t pid, Spawn(plan, &p.report[1], p.report[0], what));
   // The child holds its own copies now.
   for (int* fd : {&p.in[0], &p.out[1], &p.err[1]}) ::close(Pipes::Take(fd));
 

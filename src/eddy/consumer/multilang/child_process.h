@@ -40,9 +40,12 @@ struct ExitStatus {
 
 struct ChildProcessOptions {
   // REQUIRED non-empty. argv[0] is looked up in PATH unless it holds a '/', as execvp (and Java's
-  // ProcessBuilder) do. The child gets the worker's environment.
+  // ProcessBuilder) do: the first entry holding a file of that name that can be run wins; PATH
+  // unset means /bin:/usr/bin. The child gets the worker's environment.
   std::vector<std::string> argv;
-  std::string working_directory;  // empty: the worker's
+  // Empty: the worker's. A relative argv[0] with a '/' ("./app.py") and relative PATH entries
+  // are taken from this directory, as they would be after a chdir.
+  std::string working_directory;
   // A line longer than this (without its '\n') on the child's stdout is an error; on its
   // stderr it is handed over in pieces of this size.
   size_t max_line_bytes = size_t{16} << 20;
@@ -57,18 +60,37 @@ struct ChildProcessOptions {
 //
 // The child runs in a process group of its own, so that signals reach what it started too
 // (a shell wrapper's interpreter) and a Ctrl-C at the worker's terminal does not reach it
-// directly. Every descriptor is close-on-exec; writes never raise SIGPIPE in the worker (a
+// directly. It starts with default signal dispositions, no signal blocked, and no descriptor but
+// its three pipes. Every descriptor is close-on-exec; writes never raise SIGPIPE in the worker (a
 // closed pipe is an error Status); the child is always reaped. Destroying a ChildProcess
 // stops the child (Stop with kDefaultGrace) if it still runs: no zombie, no orphan left in its
 // group, no descriptor leaked.
+//
+// The child dies with the worker: it gets SIGKILL when the worker dies, however it dies (kill -9
+// included), so that a processor busy in a computation, or one that ignores the end of its stdin,
+// stops doing side effects once its lease can go to another worker (Linux's
+// prctl(PR_SET_PDEATHSIG), set between fork and exec; a child whose worker died before that
+// exits without running the program). Not covered: what the child started itself (a shell
+// wrapper's interpreter, when the shell does not exec it), since the signal is not inherited
+// across fork and nothing kills the child's group when the worker dies; and a program that is
+// set-user-ID, set-group-ID or has file capabilities, for which execve drops the signal.
 //
 // Thread-safety: one thread at a time calls the methods; on_stderr_line runs on another thread.
 class ChildProcess {
  public:
   static constexpr std::chrono::milliseconds kDefaultGrace{5000};
 
-  // Starts the child. Errors: the program cannot be found or run (NotFound / IoError, naming it),
-  // pipes or threads cannot be created.
+  // Starts the child, returning once its program runs. Errors: the program or the working
+  // directory cannot be found (NotFound), the program cannot be run (IoError: permission denied,
+  // exec format error…), each naming the program; pipes, the process or a thread cannot be
+  // created.
+  //
+  // REQUIRES: the calling thread outlives the child: it is still running when Stop (or the
+  // destructor) returns. Linux sends the parent-death signal when the *thread* that forked the
+  // child ends, not the process: a child started from a thread that then exits is killed with
+  // SIGKILL there and then. In eddy a processor's child is started by its ShardConsumer's thread
+  // (MultiLangRecordProcessor::Initialize) and the processor is destroyed on that thread, in
+  // ShardConsumer::RunProcessor, before the thread ends; so it holds.
   static Result<std::unique_ptr<ChildProcess>> Start(ChildProcessOptions options);
 
   ~ChildProcess();

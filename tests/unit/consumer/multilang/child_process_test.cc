@@ -1,7 +1,11 @@
 #include "eddy/consumer/multilang/child_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +55,33 @@ bool ProcessGone(pid_t pid) {
     std::this_thread::sleep_for(10ms);
   }
   return false;
+}
+
+// Sets an environment variable for its lifetime, then puts back what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = ::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+void WriteScript(const std::filesystem::path& path, const std::string& body, mode_t mode) {
+  std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+  ASSERT_EQ(::chmod(path.c_str(), mode), 0);
 }
 
 size_t OpenDescriptors() {
@@ -292,18 +324,186 @@ TEST(ChildProcessTest, RunsInTheWorkingDirectoryWithTheWorkersEnvironment) {
 }
 
 TEST(ChildProcessTest, NamesAProgramThatCannotBeFound) {
+  const size_t before = OpenDescriptors();
   Result<std::unique_ptr<ChildProcess>> child =
       ChildProcess::Start({{"/nonexistent/eddy-processor", "arg"}});
   ASSERT_FALSE(child.ok());
   EXPECT_EQ(child.status().code(), Status::Code::kNotFound);
-  EXPECT_NE(child.status().message().find("/nonexistent/eddy-processor"), std::string::npos);
+  EXPECT_EQ(child.status().message(),
+            "multilang: cannot run '/nonexistent/eddy-processor': No such file or directory");
   EXPECT_FALSE(ChildProcess::Start({{}}).ok());
+  // The child that could not exec was reaped, and nothing of it is left open.
+  EXPECT_EQ(OpenDescriptors(), before);
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+}
+
+TEST(ChildProcessTest, AProgramExecveRefusesIsAnErrorFromStart) {
+  testing::ScopedTempDir dir("eddy_multilang_noexec_");
+  const std::filesystem::path file = dir.path() / "not-a-program";
+  std::ofstream(file) << "neither a #! line nor ELF\n";
+  ASSERT_EQ(::chmod(file.c_str(), 0755), 0);
+  Result<std::unique_ptr<ChildProcess>> child = ChildProcess::Start({{file.string()}});
+  ASSERT_FALSE(child.ok());
+  EXPECT_NE(child.status().message().find("Exec format error"), std::string::npos)
+      << child.status().ToString();
 }
 
 TEST(ChildProcessTest, SearchesPathForABareProgramName) {
   auto child = StartOrDie({{"echo", "found"}});
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(ReadOrDie(*child).line, "found");
+}
+
+TEST(ChildProcessTest, ABareNameMissingFromPathIsNotFound) {
+  Result<std::unique_ptr<ChildProcess>> child =
+      ChildProcess::Start({{"eddy-no-such-processor-anywhere"}});
+  ASSERT_FALSE(child.ok());
+  EXPECT_EQ(child.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(child.status().message().find("cannot run 'eddy-no-such-processor-anywhere'"),
+            std::string::npos)
+      << child.status().ToString();
+}
+
+TEST(ChildProcessTest, AFileThatIsNotExecutableIsAnErrorFromStart) {
+  testing::ScopedTempDir dir("eddy_multilang_noexec_");
+  const std::filesystem::path script = dir.path() / "processor.sh";
+  WriteScript(script, "echo ran", 0644);
+  Result<std::unique_ptr<ChildProcess>> child = ChildProcess::Start({{script.string()}});
+  ASSERT_FALSE(child.ok());
+  EXPECT_NE(child.status().message().find("Permission denied"), std::string::npos)
+      << child.status().ToString();
+
+  ScopedEnv path("PATH", dir.path().string());
+  child = ChildProcess::Start({{"processor.sh"}});
+  ASSERT_FALSE(child.ok());
+  EXPECT_NE(child.status().message().find("cannot run 'processor.sh': Permission denied"),
+            std::string::npos)
+      << child.status().ToString();
+}
+
+TEST(ChildProcessTest, PathLookupSkipsWhatCannotRunAndTakesTheFirstThatCan) {
+  testing::ScopedTempDir dir("eddy_multilang_path_");
+  for (const char* sub : {"a", "b", "c", "d"}) std::filesystem::create_directory(dir.path() / sub);
+  WriteScript(dir.path() / "a" / "processor", "echo a", 0644);     // not executable
+  std::filesystem::create_directory(dir.path() / "b" / "processor");  // a directory
+  WriteScript(dir.path() / "c" / "processor", "echo c", 0755);
+  WriteScript(dir.path() / "d" / "processor", "echo d", 0755);
+  const std::string missing = (dir.path() / "missing").string();
+  ScopedEnv path("PATH", missing + ":" + (dir.path() / "a").string() + ":" +
+                             (dir.path() / "b").string() + ":" + (dir.path() / "c").string() +
+                             ":" + (dir.path() / "d").string());
+  auto child = StartOrDie({{"processor"}});
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "c");
+}
+
+TEST(ChildProcessTest, RelativeNamesAreTakenFromTheWorkingDirectory) {
+  testing::ScopedTempDir dir("eddy_multilang_relative_");
+  std::filesystem::create_directory(dir.path() / "bin");
+  WriteScript(dir.path() / "app.sh", "echo app", 0755);
+  WriteScript(dir.path() / "bin" / "tool", "echo tool", 0755);
+  ChildProcessOptions options{{"./app.sh"}};
+  options.working_directory = dir.path().string();
+  auto child = StartOrDie(options);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "app");
+
+  // A relative PATH entry too, as execvp would find it after the chdir.
+  ScopedEnv path("PATH", "bin");
+  options.argv = {"tool"};
+  child = StartOrDie(options);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "tool");
+
+  options.working_directory = (dir.path() / "missing").string();
+  Result<std::unique_ptr<ChildProcess>> failed = ChildProcess::Start(options);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(failed.status().message().find("in " + options.working_directory), std::string::npos)
+      << failed.status().ToString();
+}
+
+TEST(ChildProcessTest, RunsInAProcessGroupOfItsOwn) {
+  auto child = StartOrDie({{"sleep", "30"}});
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(::getpgid(child->pid()), child->pid());
+  EXPECT_NE(::getpgid(child->pid()), ::getpgrp());
+  child->Stop(0ms, 5s);
+}
+
+TEST(ChildProcessTest, StartsWithNoSignalBlockedOrIgnored) {
+  // The worker's blocked and ignored signals are not the child's.
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigset_t old_mask;
+  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &usr1, &old_mask), 0);
+  struct sigaction ignore = {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction old_usr2 = {};
+  ASSERT_EQ(::sigaction(SIGUSR2, &ignore, &old_usr2), 0);
+  auto child = StartOrDie({{"grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"}});
+  ::sigaction(SIGUSR2, &old_usr2, nullptr);
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(ReadOrDie(*child).line, "SigBlk:\t0000000000000000");
+  EXPECT_EQ(ReadOrDie(*child).line, "SigIgn:\t0000000000000000");
+}
+
+// A stand-in for `eddy worker` killed with SIGKILL: a forked copy of this test that starts a
+// processor with ChildProcess (one that ignores SIGTERM and never reads its stdin, so only a
+// signal it cannot ignore ends it), then waits to be killed. This process is made a child
+// subreaper meanwhile, so the orphaned processor becomes its child and how it ended is seen.
+TEST(ChildProcessTest, TheChildIsKilledWhenTheWorkerIsKilled) {
+  struct Subreaper {
+    Subreaper() { EXPECT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0); }
+    ~Subreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 0); }
+  } subreaper;
+  int report[2];
+  ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
+  const pid_t worker = ::fork();
+  ASSERT_GE(worker, 0);
+  if (worker == 0) {
+    ::close(report[0]);
+    pid_t processor = -1;
+    Result<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(Python(
+        "import signal, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('ready', flush=True)\n"
+        "while True: time.sleep(1)\n"));
+    if (child.ok()) {
+      Result<ChildProcess::LineRead> ready = (*child)->ReadLine(DeadlineAfter(10s));
+      if (ready.ok() && ready->line == "ready") processor = (*child)->pid();
+    }
+    (void)!::write(report[1], &processor, sizeof processor);
+    while (true) ::pause();  // until killed; never back into the test runner
+  }
+  ::close(report[1]);
+  pid_t processor = -1;
+  const ssize_t got = ::read(report[0], &processor, sizeof processor);
+  ::close(report[0]);
+  ::kill(worker, SIGKILL);
+  int worker_status = 0;
+  ASSERT_EQ(::waitpid(worker, &worker_status, 0), worker);
+  ASSERT_EQ(got, static_cast<ssize_t>(sizeof processor));
+  ASSERT_GT(processor, 0) << "the stand-in worker could not start its processor";
+
+  std::optional<int> processor_status;
+  for (int i = 0; i < 300 && !processor_status; ++i) {  // 3 s
+    int status = 0;
+    if (::waitpid(processor, &status, WNOHANG) == processor) {
+      processor_status = status;
+    } else {
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+  if (!processor_status) {  // still running: end it, then fail
+    ::kill(processor, SIGKILL);
+    ::waitpid(processor, nullptr, 0);
+  }
+  ASSERT_TRUE(processor_status.has_value()) << "the processor outlived its worker by 3 s";
+  EXPECT_TRUE(WIFSIGNALED(*processor_status));
+  EXPECT_EQ(WTERMSIG(*processor_status), SIGKILL);
 }
 
 }  // namespace
