@@ -103,7 +103,10 @@ class Consumer:
 
     def start_worker(self, name):
         self.send("start " + name)
-        self.wait_for(lambda: self.find("started", worker=name), 60, "worker %s to start" % name)
+        self.wait_for(lambda: self.find("started", worker=name) or self.find("error"), 60,
+                      "worker %s to start" % name)
+        if self.find("error"):
+            self.fail("worker %s did not start: %s" % (name, self.find("error")))
 
     def stop_worker(self, name):
         self.send("stop " + name)
@@ -218,7 +221,9 @@ def test_kcl_consumes_stream_checkpoints_and_hands_over(server, maven_build, con
     watcher = CheckpointWatcher(dynamodb, app)
     c = consumers(maven_build["kcl"], "eddy.compat.KclConsumer",
                   ["--endpoint", server.endpoint, "--stream", stream, "--app", app,
-                   "--failover-ms", str(FAILOVER_MS)], "kcl")
+                   "--failover-ms", str(FAILOVER_MS),
+                   # Parallel Scan of the lease table (KCL picks 1 segment for a small table).
+                   "--scan-segments", "3"], "kcl")
     try:
         c.start_worker("worker-1")
         c.wait_for(lambda: c.find("records"), 120, "the first records")

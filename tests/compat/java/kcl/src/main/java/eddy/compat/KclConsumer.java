@@ -14,6 +14,9 @@ import software.amazon.kinesis.common.InitialPositionInStreamExtended;
 import software.amazon.kinesis.common.StreamConfig;
 import software.amazon.kinesis.common.StreamIdentifier;
 import software.amazon.kinesis.coordinator.Scheduler;
+import software.amazon.kinesis.coordinator.streamInfo.StreamIdOnboardingState;
+import software.amazon.kinesis.coordinator.streamInfo.StreamInfoMode;
+import software.amazon.kinesis.leases.LeaseManagementConfig;
 import software.amazon.kinesis.lifecycle.events.InitializationInput;
 import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
 import software.amazon.kinesis.lifecycle.events.ProcessRecordsInput;
@@ -36,7 +39,8 @@ import software.amazon.kinesis.retrieval.polling.PollingConfig;
  *   java -cp target/classes:$(cat target/classpath.txt) eddy.compat.KclConsumer
  *       --endpoint http://127.0.0.1:PORT --stream STREAM --app APPLICATION
  *       [--position TRIM_HORIZON | LATEST | AT_TIMESTAMP:EPOCH_MILLIS]
- *       [--failover-ms 10000] [--idle-ms 200] [--parent-poll-ms 1000]
+ *       [--failover-ms 10000] [--idle-ms 200] [--parent-poll-ms 1000] [--scan-segments 0]
+ *       [--stream-info DISABLED | TRACK_ONLY | ONBOARDED]
  * </pre>
  *
  * STREAM is a stream name, a stream ARN (KCL then sends StreamARN with every Kinesis call), or
@@ -58,6 +62,8 @@ public final class KclConsumer {
     long failoverMillis = args.getLong("failover-ms", 10_000);
     long idleMillis = args.getLong("idle-ms", 200);
     long parentPollMillis = args.getLong("parent-poll-ms", 1000);
+    int scanSegments = (int) args.getLong("scan-segments", 0);
+    String streamInfo = args.get("stream-info", "DISABLED");
 
     Driver.run(workerId -> {
       // Each worker has clients of its own, as separate processes would.
@@ -67,16 +73,28 @@ public final class KclConsumer {
           .credentialsProvider(Clients.credentials())
           .httpClientBuilder(Clients.http())
           .build();
-      ConfigsBuilder configs = new ConfigsBuilder(tracker(stream, position), app, kinesis, Clients.dynamoDb(endpoint), Clients.cloudWatch(endpoint), workerId,
+      ConfigsBuilder configs = new ConfigsBuilder(tracker(stream, position), app, kinesis,
+          Clients.dynamoDb(endpoint), Clients.cloudWatch(endpoint), workerId,
           () -> new Processor(workerId));
+      LeaseManagementConfig leases = configs.leaseManagementConfig();
+      if (scanSegments > 0) {
+        // KCL otherwise picks 1 segment per 0.2 GB of lease table: more exercises parallel Scan.
+        leases.leaseTableScanTotalSegments(scanSegments);
+      }
       return new Scheduler(
           configs.checkpointConfig(),
           // A child shard's consumer waits for its parent's SHARD_END checkpoint, polling every
           // 10 s by default: too slow for a test that reshards.
           configs.coordinatorConfig().parentShardPollIntervalMillis(parentPollMillis),
-          configs.leaseManagementConfig()
+          leases
               .failoverTimeMillis(failoverMillis)
-              .shardSyncIntervalMillis(10_000),
+              .shardSyncIntervalMillis(10_000)
+              // KCL 3.4+: TRACK_ONLY keeps each stream's StreamId (from DescribeStreamSummary) in
+              // the lease table and sends it with every Kinesis call; ONBOARDED requires it.
+              .streamInfoMode(streamInfo.equals("DISABLED")
+                  ? StreamInfoMode.DISABLED : StreamInfoMode.TRACK_ONLY)
+              .streamIdOnboardingState(streamInfo.equals("ONBOARDED")
+                  ? StreamIdOnboardingState.ONBOARDED : StreamIdOnboardingState.NOT_ONBOARDED),
           configs.lifecycleConfig(),
           configs.metricsConfig().metricsFactory(new NullMetricsFactory()),
           configs.processorConfig(),
