@@ -158,3 +158,27 @@ def test_list_shards_checks_stream_creation_timestamp(kinesis, stream_name):
         kinesis.list_shards(StreamName=stream_name,
                             StreamCreationTimestamp=created - datetime.timedelta(days=1))
     assert error_code(e) == "ResourceNotFoundException"
+
+
+
+def test_describe_stream_summary_has_no_stream_id_and_requests_may_carry_one(server, kinesis,
+                                                                             stream_name):
+    """No StreamId on purpose (docs/compat/kcl.md). AWS returns one; KCL 3.4+ with
+    streamInfoMode TRACK_ONLY stores it and sends it with every call. The Java SDK's endpoint
+    rules (2.41) send a request carrying a StreamId to <id>.<cell>.<op>-kinesis.<region>
+    .amazonaws.com, ignoring endpointOverride: tried, KCL's GetShardIterator then failed with
+    UnknownHostException. Without one, KCL's TRACK_ONLY sends none and works."""
+    import json
+    kinesis.create_stream(StreamName=stream_name, ShardCount=1)
+    # Raw: Debian's boto3 1.26 predates StreamId.
+    status, body = server.raw("Kinesis_20131202.DescribeStreamSummary",
+                              json.dumps({"StreamName": stream_name}))
+    assert status == 200 and "StreamId" not in body["StreamDescriptionSummary"], body
+    # A request that carries one anyway is served (AWS: "reserved for future use").
+    for target, request in [
+            ("ListShards", {}),
+            ("GetShardIterator", {"ShardId": "shardId-000000000000",
+                                  "ShardIteratorType": "TRIM_HORIZON"})]:
+        request.update(StreamName=stream_name, StreamId="abcdefghij0123456789-abc")
+        status, body = server.raw("Kinesis_20131202." + target, json.dumps(request))
+        assert status == 200, (target, body)
