@@ -16,8 +16,8 @@
 #include "eddy/consumer/dynamodb_lease_table.h"
 #include "eddy/consumer/sources.h"
 #include "eddy/consumer/worker.h"
-#include "eddy/server/server.h"
-#include "support/scoped_temp_dir.h"
+#include "support/in_process_server.h"
+#include "support/wait_until.h"
 
 namespace eddy::consumer {
 namespace {
@@ -25,36 +25,26 @@ namespace {
 using namespace std::chrono_literals;
 using model::AttributeValue;
 
-bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
+bool WaitUntil(const std::function<bool()>& done) {
+  return eddy::testing::WaitUntil(done, 30s, 10ms);
 }
 
 class ConsumerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server::ServerOptions options;
-    options.port = 0;
-    options.data_dir = dir_.path().string();
     options.stream_shard_interval_ms = 300;  // DynamoDB stream shards roll over quickly
-    auto server = server::Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    config_.endpoint = "http://127.0.0.1:" + std::to_string(server_->port());
-    config_.credentials = auth::Credentials{"test", "test", ""};
-    kinesis_ = std::move(client::KinesisClient::Create(config_)).value();
-    dynamodb_ = std::move(client::DynamoDbClient::Create(config_)).value();
-    streams_ = std::move(client::DynamoDbStreamsClient::Create(config_)).value();
+    ASSERT_TRUE(eddy_.Start(options));
+    kinesis_ = eddy_.Connect<client::KinesisClient>();
+    dynamodb_ = eddy_.Connect<client::DynamoDbClient>();
+    streams_ = eddy_.Connect<client::DynamoDbStreamsClient>();
+    ASSERT_TRUE(kinesis_ && dynamodb_ && streams_);
   }
   void TearDown() override {
     kinesis_.reset();
     dynamodb_.reset();
     streams_.reset();
-    server_.reset();
+    eddy_.Stop();
   }
 
   WorkerOptions Options(const std::string& app, const std::string& worker_id) {
@@ -71,9 +61,7 @@ class ConsumerTest : public ::testing::Test {
     return options;
   }
 
-  eddy::testing::ScopedTempDir dir_{"eddy-consumer-"};
-  std::unique_ptr<server::Server> server_;
-  client::ClientConfig config_;
+  eddy::testing::InProcessServer eddy_{"eddy-consumer-"};
   std::unique_ptr<client::KinesisClient> kinesis_;
   std::unique_ptr<client::DynamoDbClient> dynamodb_;
   std::unique_ptr<client::DynamoDbStreamsClient> streams_;

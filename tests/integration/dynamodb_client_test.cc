@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "eddy/server/server.h"
-#include "support/scoped_temp_dir.h"
+#include "support/in_process_server.h"
 
 namespace eddy::client {
 namespace {
@@ -24,22 +23,13 @@ AttributeValue N(std::string_view s) { return AttributeValue::Num(*Number::Parse
 class DynamoDbClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions options;
-    options.port = 0;
-    options.data_dir = dir_.path().string();
-    auto server = server::Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    ClientConfig config;
-    config.endpoint = "http://127.0.0.1:" + std::to_string(server_->port());
-    config.credentials = auth::Credentials{"test", "test", ""};
-    auto client = DynamoDbClient::Create(config);
-    ASSERT_TRUE(client.ok()) << client.status().ToString();
-    dynamodb_ = std::move(client).value();
+    ASSERT_TRUE(eddy_.Start());
+    dynamodb_ = eddy_.Connect<DynamoDbClient>();
+    ASSERT_TRUE(dynamodb_);
   }
   void TearDown() override {
     dynamodb_.reset();
-    server_.reset();
+    eddy_.Stop();
   }
 
   // A table keyed by pk (S) and sk (N), ACTIVE.
@@ -64,8 +54,7 @@ class DynamoDbClientTest : public ::testing::Test {
     return got.ok() ? *got : std::nullopt;
   }
 
-  eddy::testing::ScopedTempDir dir_{"eddy-dynamodb-client-"};
-  std::unique_ptr<server::Server> server_;
+  eddy::testing::InProcessServer eddy_{"eddy-dynamodb-client-"};
   std::unique_ptr<DynamoDbClient> dynamodb_;
 };
 

@@ -12,8 +12,7 @@
 
 #include "eddy/client/attribute_json.h"
 #include "eddy/client/json_body.h"
-#include "eddy/server/server.h"
-#include "support/scoped_temp_dir.h"
+#include "support/in_process_server.h"
 
 namespace eddy::client {
 namespace {
@@ -38,27 +37,17 @@ class DynamoDbStreamsClientTest : public ::testing::Test {
   // `sweep_interval_ms`, rolls it once a record has been written to it).
   void StartServer(int64_t shard_interval_ms = 4LL * 3600 * 1000, int sweep_interval_ms = 1000) {
     server::ServerOptions options;
-    options.port = 0;
-    options.data_dir = dir_.path().string();
     options.stream_shard_interval_ms = shard_interval_ms;
     options.ttl_interval_ms = sweep_interval_ms;
-    auto server = server::Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    ClientConfig config;
-    config.endpoint = "http://127.0.0.1:" + std::to_string(server_->port());
-    config.credentials = auth::Credentials{"test", "test", ""};
-    auto dynamodb = DynamoDbClient::Create(config);
-    ASSERT_TRUE(dynamodb.ok()) << dynamodb.status().ToString();
-    dynamodb_ = std::move(dynamodb).value();
-    auto streams = DynamoDbStreamsClient::Create(config);
-    ASSERT_TRUE(streams.ok()) << streams.status().ToString();
-    streams_ = std::move(streams).value();
+    ASSERT_TRUE(eddy_.Start(options));
+    dynamodb_ = eddy_.Connect<DynamoDbClient>();
+    streams_ = eddy_.Connect<DynamoDbStreamsClient>();
+    ASSERT_TRUE(dynamodb_ && streams_);
   }
   void TearDown() override {
     streams_.reset();
     dynamodb_.reset();
-    server_.reset();
+    eddy_.Stop();
   }
 
   // A table keyed by pk (S) with a stream of `view`, ACTIVE; returns the stream's ARN.
@@ -101,8 +90,7 @@ class DynamoDbStreamsClientTest : public ::testing::Test {
     return all;
   }
 
-  eddy::testing::ScopedTempDir dir_{"eddy-dynamodb-streams-client-"};
-  std::unique_ptr<server::Server> server_;
+  eddy::testing::InProcessServer eddy_{"eddy-dynamodb-streams-client-"};
   std::unique_ptr<DynamoDbClient> dynamodb_;
   std::unique_ptr<DynamoDbStreamsClient> streams_;
 };

@@ -5,8 +5,7 @@
 
 #include <set>
 
-#include "eddy/server/server.h"
-#include "support/scoped_temp_dir.h"
+#include "support/in_process_server.h"
 
 namespace eddy::client {
 namespace {
@@ -14,26 +13,16 @@ namespace {
 class KinesisClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions options;
-    options.port = 0;
-    options.data_dir = dir_.path().string();
-    auto server = server::Server::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    ClientConfig config;
-    config.endpoint = "http://127.0.0.1:" + std::to_string(server_->port());
-    config.credentials = auth::Credentials{"test", "test", ""};
-    auto client = KinesisClient::Create(config);
-    ASSERT_TRUE(client.ok()) << client.status().ToString();
-    kinesis_ = std::move(client).value();
+    ASSERT_TRUE(eddy_.Start());
+    kinesis_ = eddy_.Connect<KinesisClient>();
+    ASSERT_TRUE(kinesis_);
   }
   void TearDown() override {
     kinesis_.reset();
-    server_.reset();
+    eddy_.Stop();
   }
 
-  eddy::testing::ScopedTempDir dir_{"eddy-kinesis-client-"};
-  std::unique_ptr<server::Server> server_;
+  eddy::testing::InProcessServer eddy_{"eddy-kinesis-client-"};
   std::unique_ptr<KinesisClient> kinesis_;
 };
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "support/wait_until.h"
 #include "unit/consumer/fake_lease_table.h"
 #include "unit/consumer/fake_source.h"
 
@@ -174,14 +175,7 @@ bool Finished(FakeLeaseTable& table, const std::string& key) {
   return !lease || lease->at_shard_end();
 }
 
-bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
+using eddy::testing::WaitUntil;
 
 TEST(Worker, ProcessesEveryRecordOfEveryShardAndCheckpoints) {
   FakeSource source;
