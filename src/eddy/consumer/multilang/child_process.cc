@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <system_error>
 #include <utility>
@@ -218,13 +219,19 @@ int CloseRange(int from, int to, int max_fd) {
   if (::getppid() != plan.parent) ::_exit(127);
 
   // Default dispositions (the worker ignores SIGPIPE, for one; an ignored signal stays ignored
-  // across execve). glibc refuses its two internal signals here (EINVAL); they hold handlers in
-  // the worker, which execve resets to the default anyway.
-  struct sigaction default_action;
-  std::memset(&default_action, 0, sizeof default_action);
-  default_action.sa_handler = SIG_DFL;
+  // across execve). Through the system call itself: glibc's sigaction refuses its two internal
+  // signals (32 and 33, EINVAL), and a worker started by GNU make (posix_spawn with
+  // POSIX_SPAWN_SETSIGDEF) inherits them ignored, which would pass on to the processor.
+  struct KernelSigaction {  // the kernel's struct sigaction on Linux (no sa_restorer needed)
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    uint64_t mask;
+  };
+  const KernelSigaction default_action{SIG_DFL, 0, nullptr, 0};
   for (int signal = 1; signal < NSIG; ++signal) {
-    if (signal != SIGKILL && signal != SIGSTOP) ::sigaction(signal, &default_action, nullptr);
+    if (signal == SIGKILL || signal == SIGSTOP) continue;
+    ::syscall(SYS_rt_sigaction, signal, &default_action, nullptr, sizeof(uint64_t));
   }
   // A process group of its own: signals reach what it starts, a Ctrl-C at the worker's terminal
   // does not reach it. Cannot fail for a fresh child of ours.
