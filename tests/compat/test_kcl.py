@@ -231,8 +231,9 @@ def test_kcl_consumes_stream_checkpoints_and_hands_over(server, maven_build, con
         written.update(put_records(kinesis, stream, "during", 1000, pace=0.25, batch=50))
         c.wait_for(lambda: set(written) <= set(received(c)), 120,
                    "all 3,000 records (before and during the run)")
-    finally:
+    except BaseException:
         watcher.stop()
+        raise
 
     got = received(c)
     assert {seq for v in got.values() for _, _, seq in v} >= {s for _, s in written.values()}
@@ -251,13 +252,23 @@ def test_kcl_consumes_stream_checkpoints_and_hands_over(server, maven_build, con
         if all(table.get(s, {}).get("checkpoint", {}).get("S") == str(q) for s, q in last.items()):
             break
         time.sleep(0.5)
+    # The watcher runs until the last checkpoints landed: KCL writes a batch's checkpoint after
+    # handing the batch over, so on a loaded machine the last ones came after every record had
+    # been seen, and a watcher stopped then missed them (a CI run failed so).
+    time.sleep(1)
+    watcher.stop()
     assert {s: table[s]["checkpoint"]["S"] for s in last} == {s: str(q) for s, q in last.items()}
     assert {s: table[s]["leaseOwner"]["S"] for s in last} == {s: "worker-1" for s in last}
+    stepped = 0
     for shard in last:
         numeric = [int(cp) for cp in watcher.history.get(shard, []) if cp.isdigit()]
         assert numeric == sorted(numeric), (shard, watcher.history.get(shard))
-        assert len(numeric) >= 2, ("checkpoint did not advance in steps", shard,
-                                   watcher.history.get(shard))
+        assert numeric and numeric[-1] == last[shard], (shard, watcher.history.get(shard))
+        stepped += len(numeric) >= 2
+    # Checkpoints advance batch by batch while records arrive. A shard whose lease KCL's leader
+    # assigned late (a loaded machine) may read all its records in one batch, so this is asked
+    # of the stream, not of every shard.
+    assert stepped >= 1, ("no checkpoint advanced in steps", watcher.history)
 
     # A second worker joins; the first shuts down gracefully and the second takes every lease.
     c.start_worker("worker-2")
