@@ -396,9 +396,11 @@ def processed_pairs(workers):
     return {(line.key, line.counter) for line in read_records(workers)}
 
 
-def wait_settled(dynamodb, live, timeout, quiet_s=2.5):
+def wait_settled(dynamodb, live, timeout, quiet_s=2.5, since_event=None, what=None):
     """Waits until every open shard's lease is held by a live worker, balanced within one, and
-    nothing moved for `quiet_s`; returns the owners."""
+    nothing moved for `quiet_s`; returns the owners. With `since_event` (a time.monotonic()),
+    prints how long after it the assignment reached its final state, and checks that this was
+    within three lease durations (the issue's bound for settling after a join or a leave)."""
     deadline = time.monotonic() + timeout
     last, since = None, time.monotonic()
     while True:
@@ -409,6 +411,11 @@ def wait_settled(dynamodb, live, timeout, quiet_s=2.5):
         if owners != last:
             last, since = owners, time.monotonic()
         elif good and time.monotonic() - since >= quiet_s:
+            if since_event is not None:
+                took = since - since_event
+                print("%s: settled %.2f s after it" % (what, took))
+                assert took <= 3 * FAILOVER_MS / 1000.0, (
+                    "%s: settled %.2f s after it, more than three lease durations" % (what, took))
             return owners
         if time.monotonic() > deadline:
             raise AssertionError("leases did not settle among %s: %s" % (live, owners))
@@ -453,7 +460,9 @@ def test_workers_share_split_merge_crash_stop_and_join(folder):
         producers.start()
         for worker_id in ("w1", "w2", "w3"):
             start(worker_id)
-        wait_settled(dynamodb, {"w1", "w2", "w3"}, timeout=30, quiet_s=1.0)
+        started_at = time.monotonic()
+        wait_settled(dynamodb, {"w1", "w2", "w3"}, timeout=30, quiet_s=1.0,
+                     since_event=started_at, what="three workers started")
 
         # A split and a merge while the workers read.
         time.sleep(2)
@@ -476,7 +485,8 @@ def test_workers_share_split_merge_crash_stop_and_join(folder):
         kill_handover = handover_time(dynamodb, killed_at, killed_leases, "w1", timeout=30)
         print("kill -9 of w1 (held %d leases): new owners after %.2f s"
               % (len(killed_leases), kill_handover))
-        wait_settled(dynamodb, {"w2", "w3"}, timeout=30, quiet_s=1.0)
+        wait_settled(dynamodb, {"w2", "w3"}, timeout=30, quiet_s=1.0,
+                     since_event=killed_at, what="kill -9 of w1")
 
         # SIGTERM: its leases are released and taken at once; it exits 0.
         leaving = workers["w2"]
@@ -495,7 +505,9 @@ def test_workers_share_split_merge_crash_stop_and_join(folder):
 
         # A new worker joins and takes its share (handed over by w3) while records flow.
         start("w4")
-        wait_settled(dynamodb, {"w3", "w4"}, timeout=30, quiet_s=1.0)
+        joined_at = time.monotonic()
+        wait_settled(dynamodb, {"w3", "w4"}, timeout=30, quiet_s=1.0,
+                     since_event=joined_at, what="w4 joined")
         time.sleep(1)
         producers.stop()
         acked = producers.acked
