@@ -53,7 +53,10 @@ Worker::Worker(WorkerOptions options, Source& source, LeaseTable& table,
 
 Worker::~Worker() {
   Shutdown();
-  StopConsumers(0);
+  // Run() stops its consumers and gives its leases back before it returns; only consumers
+  // still running (Run() never returned) need stopping here. Calling StopConsumers again would
+  // scan the lease table a second time for nothing.
+  if (!consumers_.empty()) StopConsumers(0);
   UnregisterMetrics();
 }
 
