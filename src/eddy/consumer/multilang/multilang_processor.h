@@ -12,12 +12,20 @@
 #include <vector>
 
 #include "eddy/base/status.h"
-#include "eddy/consumer/multilang/child_process.h"
+#include "eddy/process/child_process.h"
 #include "eddy/consumer/multilang/messages.h"
 #include "eddy/consumer/multilang/properties.h"
 #include "eddy/consumer/record_processor.h"
 
 namespace eddy::consumer::multilang {
+
+using process::ChildProcess;
+using process::ChildProcessOptions;
+using process::Deadline;
+using process::DeadlineAfter;
+using process::ExitStatus;
+using process::kNoDeadline;
+using process::SplitCommandLine;
 
 // How to run the record processors of a KCL multilang application.
 struct MultiLangProcessorOptions {

@@ -1,4 +1,4 @@
-#include "eddy/consumer/multilang/child_process.h"
+#include "eddy/process/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -26,7 +26,7 @@
 
 extern char** environ;
 
-namespace eddy::consumer::multilang {
+namespace eddy::process {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
@@ -710,4 +710,4 @@ void ChildProcess::DrainStderr() {
   if (!partial.empty()) emit(partial);
 }
 
-}  // namespace eddy::consumer::multilang
+}  // namespace eddy::process

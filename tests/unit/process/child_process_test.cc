@@ -1,4 +1,4 @@
-#include "eddy/consumer/multilang/child_process.h"
+#include "eddy/process/child_process.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@
 
 #include "support/scoped_temp_dir.h"
 
-namespace eddy::consumer::multilang {
+namespace eddy::process {
 namespace {
 
 using namespace std::chrono_literals;
@@ -507,4 +507,4 @@ TEST(ChildProcessTest, TheChildIsKilledWhenTheWorkerIsKilled) {
 }
 
 }  // namespace
-}  // namespace eddy::consumer::multilang
+}  // namespace eddy::process

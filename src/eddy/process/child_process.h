@@ -15,7 +15,7 @@
 #include "eddy/base/result.h"
 #include "eddy/base/status.h"
 
-namespace eddy::consumer::multilang {
+namespace eddy::process {
 
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
@@ -164,4 +164,4 @@ class ChildProcess {
   std::optional<ExitStatus> exit_status_;  // set once reaped
 };
 
-}  // namespace eddy::consumer::multilang
+}  // namespace eddy::process
