@@ -77,6 +77,14 @@ class JsonBody {
     return *this;
   }
 
+  // A value that is JSON text already (an object, an array, a number...), written as is.
+  // REQUIRES: `json` is one well-formed JSON value.
+  JsonBody& Raw(std::string_view json) {
+    Comma();
+    out_ += json;
+    return *this;
+  }
+
   void Reserve(size_t n) { out_.reserve(n); }
   std::string Take() { return std::move(out_); }
 
