@@ -373,10 +373,16 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(ChildProcessOptions op
   argv.reserve(options.argv.size() + 1);
   for (std::string& arg : options.argv) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  if (options.environment) {
+    envp.reserve(options.environment->size() + 1);
+    for (std::string& entry : *options.environment) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+  }
   ChildPlan plan;
   plan.program = program.c_str();
   plan.argv = argv.data();
-  plan.envp = environ;
+  plan.envp = options.environment ? envp.data() : environ;
   plan.parent = ::getpid();
   plan.stdin_fd = p.in[0];
   plan.stdout_fd = p.out[1];
@@ -406,7 +412,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(ChildProcessOptions op
       std::move(options), pid, Pipes::Take(&p.in[1]), Pipes::Take(&p.out[0]),
       Pipes::Take(&p.err[0]), pidfd, Pipes::Take(&p.wake[0]), Pipes::Take(&p.wake[1])));
   try {
-    child->stderr_thread_ = std::thread([c = child.get()] { c->DrainStderr(); });
+    child->stderr_thread_ = std::thread([c = child.get()] { c->ForwardOutput(); });
   } catch (const std::system_error& e) {
     child->Stop(std::chrono::milliseconds(0), std::chrono::milliseconds(0));
     return Status::ResourceExhausted(std::string("multilang: cannot start a thread: ") + e.what());
@@ -480,6 +486,9 @@ Status ChildProcess::WriteLine(std::string_view line, Deadline deadline) {
 }
 
 Result<ChildProcess::LineRead> ChildProcess::ReadLine(Deadline deadline) {
+  if (options_.on_stdout_line) {
+    return Status::FailedPrecondition("the child's stdout is forwarded, not read");
+  }
   if (stdout_broken_) {
     return Status::FailedPrecondition("the child's stdout is unusable after an earlier error");
   }
@@ -603,7 +612,10 @@ bool ChildProcess::WaitForExitDiscardingOutput(Deadline deadline) {
     struct pollfd fds[2];
     nfds_t n = 0;
     int pid_index = -1;
-    if (stdout_fd_ >= 0 && !stdout_eof_) fds[n++] = {stdout_fd_, POLLIN, 0};
+    // A forwarded stdout is the output thread's to read.
+    if (stdout_fd_ >= 0 && !stdout_eof_ && !options_.on_stdout_line) {
+      fds[n++] = {stdout_fd_, POLLIN, 0};
+    }
     if (pidfd_ >= 0) {
       pid_index = static_cast<int>(n);
       fds[n++] = {pidfd_, POLLIN, 0};
@@ -655,40 +667,50 @@ void ChildProcess::StopStderrThread() {
   CloseFd(&stderr_fd_);
 }
 
-void ChildProcess::DrainStderr() {
-  std::string partial;
+void ChildProcess::ForwardOutput() {
   const size_t limit = options_.max_line_bytes;
-  auto emit = [this](std::string_view line) {
+  struct Stream {
+    int fd;
+    bool is_stdout;
+    bool open = true;
+    std::string partial;  // bytes read, not yet handed over as a line
+  };
+  Stream streams[2] = {{stderr_fd_, false}, {stdout_fd_, true}};
+  const size_t stream_count = options_.on_stdout_line ? 2 : 1;
+  auto emit = [this](const Stream& stream, std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    RunGuarded("multilang stderr forwarding", [&] {
-      if (options_.on_stderr_line) {
+    RunGuarded("multilang output forwarding", [&] {
+      if (stream.is_stdout) {
+        options_.on_stdout_line(line);
+      } else if (options_.on_stderr_line) {
         options_.on_stderr_line(line);
       } else {
         spdlog::info("{}{}", options_.log_prefix, line);
       }
     });
   };
-  auto emit_complete_lines = [&] {
+  auto emit_complete_lines = [&](Stream& stream) {
+    std::string& partial = stream.partial;
     size_t start = 0;
     size_t newline;
     while ((newline = partial.find('\n', start)) != std::string::npos) {
-      emit(std::string_view(partial).substr(start, newline - start));
+      emit(stream, std::string_view(partial).substr(start, newline - start));
       start = newline + 1;
     }
     partial.erase(0, start);
     while (partial.size() >= limit) {  // a line too long to hold: handed over in pieces
-      emit(std::string_view(partial).substr(0, limit));
+      emit(stream, std::string_view(partial).substr(0, limit));
       partial.erase(0, limit);
     }
   };
   // Reads what is available; false at the end of the stream or on an error.
   char chunk[kReadChunk];
-  auto read_available = [&] {
+  auto read_available = [&](Stream& stream) {
     while (true) {
-      const ssize_t n = ::read(stderr_fd_, chunk, sizeof chunk);
+      const ssize_t n = ::read(stream.fd, chunk, sizeof chunk);
       if (n > 0) {
-        partial.append(chunk, static_cast<size_t>(n));
-        emit_complete_lines();
+        stream.partial.append(chunk, static_cast<size_t>(n));
+        emit_complete_lines(stream);
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -696,18 +718,34 @@ void ChildProcess::DrainStderr() {
     }
   };
   while (true) {
-    struct pollfd fds[2] = {{stderr_fd_, POLLIN, 0}, {wake_read_fd_, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    struct pollfd fds[3];
+    Stream* polled[2] = {nullptr, nullptr};
+    nfds_t n = 0;
+    for (size_t i = 0; i < stream_count; ++i) {
+      if (!streams[i].open) continue;
+      polled[n] = &streams[i];
+      fds[n++] = {streams[i].fd, POLLIN, 0};
+    }
+    if (n == 0) break;  // every stream ended
+    const nfds_t wake = n;
+    fds[n++] = {wake_read_fd_, POLLIN, 0};
+    if (::poll(fds, n, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    if (fds[0].revents != 0 && !read_available()) break;
-    if (fds[1].revents != 0) {  // asked to stop: take what is left and go
-      read_available();
+    for (nfds_t i = 0; i < wake; ++i) {
+      if (fds[i].revents != 0 && !read_available(*polled[i])) polled[i]->open = false;
+    }
+    if (fds[wake].revents != 0) {  // asked to stop: take what is left and go
+      for (nfds_t i = 0; i < wake; ++i) {
+        if (polled[i]->open) read_available(*polled[i]);
+      }
       break;
     }
   }
-  if (!partial.empty()) emit(partial);
+  for (size_t i = 0; i < stream_count; ++i) {
+    if (!streams[i].partial.empty()) emit(streams[i], streams[i].partial);
+  }
 }
 
 }  // namespace eddy::process

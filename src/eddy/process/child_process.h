@@ -53,10 +53,19 @@ struct ChildProcessOptions {
   // until the child is stopped. Empty: each line is logged at info level after `log_prefix`.
   std::function<void(std::string_view line)> on_stderr_line;
   std::string log_prefix;  // "multilang shardId-000000000001: "
+  // Set: the child's stdout is a log, not a protocol. Each of its lines is handed to this
+  // callback as stderr's are (same thread, same cutting of long lines into pieces of
+  // max_line_bytes), and ReadLine fails with FailedPrecondition. Empty: stdout is kept for
+  // ReadLine.
+  std::function<void(std::string_view line)> on_stdout_line;
+  // The child's environment, "NAME=value" each, instead of the worker's. argv[0] is still
+  // looked up in the worker's PATH (as execvpe does), not in the PATH given here.
+  std::optional<std::vector<std::string>> environment;
 };
 
 // A child process spoken to over pipes: its stdin is written a line at a time, its stdout read a
-// line at a time with a deadline, its stderr forwarded line by line (see on_stderr_line).
+// line at a time with a deadline (or forwarded as a log, see on_stdout_line), its stderr
+// forwarded line by line (see on_stderr_line).
 //
 // The child runs in a process group of its own, so that signals reach what it started too
 // (a shell wrapper's interpreter) and a Ctrl-C at the worker's terminal does not reach it
@@ -75,7 +84,8 @@ struct ChildProcessOptions {
 // across fork and nothing kills the child's group when the worker dies; and a program that is
 // set-user-ID, set-group-ID or has file capabilities, for which execve drops the signal.
 //
-// Thread-safety: one thread at a time calls the methods; on_stderr_line runs on another thread.
+// Thread-safety: one thread at a time calls the methods; on_stderr_line and on_stdout_line run
+// on another thread (one for both).
 class ChildProcess {
  public:
   static constexpr std::chrono::milliseconds kDefaultGrace{5000};
@@ -116,7 +126,8 @@ class ChildProcess {
     std::string line;
   };
   // Reads the next line of the child's stdout. Errors: ResourceExhausted for a line longer than
-  // max_line_bytes (the stream is unusable afterwards), IoError.
+  // max_line_bytes (the stream is unusable afterwards), IoError, FailedPrecondition when stdout
+  // is forwarded (on_stdout_line).
   Result<LineRead> ReadLine(Deadline deadline = kNoDeadline);
 
   // Closes the child's stdin (it reads EOF). Idempotent.
@@ -137,10 +148,10 @@ class ChildProcess {
   ChildProcess(ChildProcessOptions options, pid_t pid, int stdin_fd, int stdout_fd, int stderr_fd,
                int pidfd, int wake_read_fd, int wake_write_fd);
 
-  void DrainStderr();  // the stderr thread's body
+  void ForwardOutput();  // the output thread's body: stderr, and stdout if on_stdout_line
   void StopStderrThread();
   // Waits until the child has exited (not reaping it) or `deadline` passes, discarding its
-  // stdout meanwhile. True when it has exited.
+  // stdout meanwhile (unless the output thread forwards it). True when it has exited.
   bool WaitForExitDiscardingOutput(Deadline deadline);
   bool HasExited();  // without reaping
   ExitStatus Reap();
@@ -155,7 +166,7 @@ class ChildProcess {
   int pidfd_;  // -1 when the kernel has no pidfd_open
   int wake_read_fd_;
   int wake_write_fd_;
-  std::thread stderr_thread_;
+  std::thread stderr_thread_;  // runs ForwardOutput
 
   std::string out_buffer_;  // bytes read from stdout, not yet returned as lines
   size_t scanned_ = 0;      // out_buffer_[0, scanned_) holds no '\n'

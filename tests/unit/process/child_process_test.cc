@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "support/scoped_temp_dir.h"
+#include "support/wait_until.h"
 
 namespace eddy::process {
 namespace {
@@ -321,6 +322,56 @@ TEST(ChildProcessTest, RunsInTheWorkingDirectoryWithTheWorkersEnvironment) {
   EXPECT_EQ(std::filesystem::canonical(ReadOrDie(*child).line),
             std::filesystem::canonical(dir.path()));
   EXPECT_EQ(ReadOrDie(*child).line, "from-the-worker");
+}
+
+TEST(ChildProcessTest, RunsWithTheEnvironmentGivenInsteadOfTheWorkers) {
+  ScopedEnv worker_var("EDDY_PROCESS_TEST_WORKER_VAR", "from-the-worker");
+  // A bare name is still found in the worker's PATH, although the child's has none.
+  ChildProcessOptions options = {{"env"}};
+  options.environment = std::vector<std::string>{"ONLY=this", "SECOND=a=b"};
+  auto child = StartOrDie(std::move(options));
+  ASSERT_NE(child, nullptr);
+  std::vector<std::string> lines;
+  for (ChildProcess::LineRead read = ReadOrDie(*child); read.kind == Kind::kLine;
+       read = ReadOrDie(*child)) {
+    lines.push_back(read.line);
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"ONLY=this", "SECOND=a=b"}));
+  EXPECT_TRUE(child->Stop().exited);
+}
+
+TEST(ChildProcessTest, ForwardsStdoutLineByLineWhenAsked) {
+  std::mutex mu;
+  std::vector<std::string> out;
+  std::vector<std::string> err;
+  ChildProcessOptions options = Python(
+      "import sys\n"
+      "for i in range(3000): print('out', i)\n"  // more than a pipe holds: must be drained
+      "sys.stdout.flush()\n"
+      "sys.stderr.write('err 1\\nerr 2\\n'); sys.stderr.flush()\n"
+      "sys.stdout.write('x' * 2500 + 'tail')");
+  options.max_line_bytes = 1000;
+  options.on_stdout_line = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    out.emplace_back(line);
+  };
+  options.on_stderr_line = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    err.emplace_back(line);
+  };
+  auto child = StartOrDie(std::move(options));
+  ASSERT_NE(child, nullptr);
+  Result<ChildProcess::LineRead> read = child->ReadLine(DeadlineAfter(1s));
+  EXPECT_EQ(read.status().code(), Status::Code::kFailedPrecondition);
+  ASSERT_TRUE(testing::WaitUntil([&] { return child->TryWait().has_value(); }));
+  EXPECT_TRUE(child->Stop().exited);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(out.size(), 3000u + 3u);
+  EXPECT_EQ(out[0], "out 0");
+  EXPECT_EQ(out[2999], "out 2999");
+  EXPECT_EQ(out[3000], std::string(1000, 'x'));  // cut into pieces as stderr's are
+  EXPECT_EQ(out[3002], std::string(500, 'x') + "tail");
+  EXPECT_EQ(err, (std::vector<std::string>{"err 1", "err 2"}));
 }
 
 TEST(ChildProcessTest, NamesAProgramThatCannotBeFound) {
