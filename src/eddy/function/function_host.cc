@@ -112,7 +112,11 @@ Status FunctionHost::Define(FunctionConfig config) {
   auto definition = std::make_shared<Definition>();
   definition->function_arn = FunctionArn(config.name);
   std::error_code ec;
-  if (std::filesystem::is_regular_file(config.code, ec) || EndsWithZip(config.code)) {
+  // A folder is used where it is (checked when invoked); a file, or a missing path named .zip,
+  // is unpacked.
+  const bool is_folder = std::filesystem::is_directory(config.code, ec);
+  if (!is_folder &&
+      (std::filesystem::is_regular_file(config.code, ec) || EndsWithZip(config.code))) {
     EDDY_ASSIGN_OR_RETURN(const std::string work_dir, WorkDir());
     uint64_t unpack;
     {
@@ -329,7 +333,8 @@ void FunctionHost::OnEnvironmentEnded(const std::weak_ptr<Function>& weak,
 }
 
 void FunctionHost::Housekeeping() {
-  const auto idle_limit = std::chrono::milliseconds(std::max<int64_t>(1, options_.idle_environment_ms));
+  const auto idle_limit =
+      std::chrono::milliseconds(std::max<int64_t>(1, options_.idle_environment_ms));
   std::unique_lock lock(mu_);
   while (true) {
     // Stop environments idle for too long; find when the next one will be.

@@ -24,7 +24,9 @@ namespace eddy::function {
 // One line a function wrote to its stdout or stderr.
 struct FunctionLogLine {
   std::string_view function;    // the function's name
-  std::string_view request_id;  // the invocation it was running, empty between invocations
+  // The last invocation handed to the process (a line written after its answer, before the
+  // next event, still carries it); empty before the first.
+  std::string_view request_id;
   bool is_stderr = false;
   std::string_view line;        // without its '\n'
 };

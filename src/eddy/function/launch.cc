@@ -83,11 +83,13 @@ Result<std::vector<std::string>> CommandLine(const Definition& definition,
       return std::vector<std::string>{bootstrap};
     }
     case RuntimeFamily::kPython: {
-      EDDY_ASSIGN_OR_RETURN(std::string python, interpreter(options.python, "the Python interpreter"));
+      EDDY_ASSIGN_OR_RETURN(std::string python,
+                            interpreter(options.python, "the Python interpreter"));
       return std::vector<std::string>{python, "-m", "awslambdaric", config.handler};
     }
     case RuntimeFamily::kNode: {
-      EDDY_ASSIGN_OR_RETURN(std::string node, interpreter(options.node, "the Node.js interpreter"));
+      EDDY_ASSIGN_OR_RETURN(std::string node,
+                            interpreter(options.node, "the Node.js interpreter"));
       const std::optional<std::string> ric = FindNodeRic(root);
       if (!ric) {
         return CannotStart(definition,

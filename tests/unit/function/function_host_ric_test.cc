@@ -1,11 +1,14 @@
-// Python functions written for AWS, run through AWS's own runtime interface client
-// (awslambdaric) under the function host. Needs a Python with awslambdaric,
-// aws-lambda-powertools and boto3 named by EDDY_LAMBDA_PYTHON:
+// Functions written for AWS, run through AWS's own runtime interface clients under the
+// function host. Python: needs a Python with awslambdaric, aws-lambda-powertools and boto3
+// named by EDDY_LAMBDA_PYTHON; Java: the Java runtime interface client's jars in the folder
+// EDDY_LAMBDA_JAVA_LIB, and javac. Both made by
 //   eval "$(tests/compat/lambda/setup.sh ~/.cache/eddy-compat/lambda)"
-// Skipped without it.
+// Each test is skipped without what it needs.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <fstream>
@@ -170,6 +173,105 @@ TEST_F(FunctionHostRicTest, AnImportErrorIsAnInitErrorEveryTime) {
   Result<InvokeResult> missing = host.Invoke("ric-missing-handler", "{}");
   ASSERT_TRUE(missing.ok()) << missing.status().ToString();
   EXPECT_EQ(missing->error_type, "Runtime.HandlerNotFound") << missing->payload;
+}
+
+class FunctionHostJavaTest : public FunctionTestBase {};
+
+constexpr const char* kJavaHandler = R"(package example;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.util.HashMap;
+import java.util.Map;
+
+public class Handler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+  @Override
+  public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+    if (event.containsKey("raise")) {
+      throw new IllegalStateException("boom: " + event.get("raise"));
+    }
+    Map<String, Object> out = new HashMap<>();
+    out.put("event", event);
+    out.put("function_name", context.getFunctionName());
+    out.put("memory_limit_in_mb", context.getMemoryLimitInMB());
+    out.put("aws_request_id", context.getAwsRequestId());
+    out.put("remaining_ms", context.getRemainingTimeInMillis());
+    out.put("user_dir", System.getProperty("user.dir"));
+    return out;
+  }
+}
+)";
+
+TEST_F(FunctionHostJavaTest, RunsAHandlerThroughTheJavaRuntimeInterfaceClient) {
+  const char* lib = ::getenv("EDDY_LAMBDA_JAVA_LIB");
+  if (lib == nullptr || *lib == '\0') {
+    GTEST_SKIP() << "EDDY_LAMBDA_JAVA_LIB is not set: run eval \"$(tests/compat/lambda/setup.sh "
+                    "DIR)\" with mvn installed";
+  }
+  if (std::system("javac -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "no javac";
+  // The function's folder as a Java deployment package has it: classes at the root, jars in lib/.
+  const std::filesystem::path code = dir_.path() / "java";
+  std::filesystem::create_directories(code / "lib");
+  std::string classpath;
+  for (const auto& jar : std::filesystem::directory_iterator(lib)) {
+    std::filesystem::copy_file(jar.path(), code / "lib" / jar.path().filename());
+    classpath += (classpath.empty() ? "" : ":") + jar.path().string();
+  }
+  std::ofstream(dir_.path() / "Handler.java") << kJavaHandler;
+  ASSERT_EQ(std::system(("javac -cp " + classpath + " -d " + code.string() + " " +
+                         (dir_.path() / "Handler.java").string())
+                            .c_str()),
+            0);
+  FunctionHostOptions options = Options();
+  options.init_timeout_seconds = 60;  // a JVM on a loaded machine
+  FunctionHost host(options);
+  FunctionConfig config;
+  config.name = "java-fn";
+  config.code = code.string();
+  config.runtime = "java17";
+  config.handler = "example.Handler::handleRequest";
+  config.timeout_seconds = 60;
+  ASSERT_TRUE(host.Define(config).ok());
+
+  Result<InvokeResult> result = host.Invoke("java-fn", R"({"n":7})");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_FALSE(result->function_error) << result->payload;
+  rapidjson::Document answer = ParseJson(result->payload);
+  ASSERT_TRUE(answer.IsObject()) << result->payload;
+  EXPECT_EQ(answer["event"]["n"].GetInt(), 7);
+  EXPECT_EQ(StringAt(answer, "function_name"), "java-fn");
+  EXPECT_EQ(answer["memory_limit_in_mb"].GetInt(), 128);
+  EXPECT_EQ(StringAt(answer, "aws_request_id"), result->request_id);
+  EXPECT_GT(answer["remaining_ms"].GetInt(), 0);
+  EXPECT_EQ(std::filesystem::canonical(StringAt(answer, "user_dir")),
+            std::filesystem::canonical(code));
+
+  Result<InvokeResult> failed = host.Invoke("java-fn", R"({"raise":"x"})");
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_TRUE(failed->function_error);
+  EXPECT_FALSE(failed->cold_start);
+  EXPECT_EQ(failed->error_type, "java.lang.IllegalStateException") << failed->payload;
+  rapidjson::Document error = ParseJson(failed->payload);
+  EXPECT_EQ(StringAt(error, "errorMessage"), "boom: x");
+  EXPECT_TRUE(error.HasMember("stackTrace")) << failed->payload;
+}
+
+TEST_F(FunctionHostJavaTest, AJavaFunctionWithoutTheRuntimeInterfaceClientIsAFailedPrecondition) {
+  if (std::system("java -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "no java";
+  std::filesystem::create_directories(dir_.path() / "empty-java");
+  FunctionHost host(Options());
+  FunctionConfig config;
+  config.name = "java-no-ric";
+  config.code = (dir_.path() / "empty-java").string();
+  config.runtime = "java21";
+  config.handler = "example.Handler::handleRequest";
+  ASSERT_TRUE(host.Define(config).ok());
+  Result<InvokeResult> result = host.Invoke("java-no-ric", "{}");
+  EXPECT_EQ(result.status().code(), Status::Code::kFailedPrecondition)
+      << (result.ok() ? result->payload : result.status().ToString());
+  EXPECT_NE(result.status().message().find("aws-lambda-java-runtime-interface-client"),
+            std::string::npos)
+      << result.status().message();
 }
 
 }  // namespace
