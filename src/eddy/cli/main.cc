@@ -14,6 +14,7 @@
 #include "eddy/cli/stream_commands.h"
 #include "eddy/cli/table_commands.h"
 #include "eddy/cli/worker_command.h"
+#include "eddy/cli/serve_command.h"
 #include "eddy/server/server.h"
 
 namespace {
@@ -159,9 +160,14 @@ int main(int argc, char** argv) {
   serve->add_option("--http-threads", serve_options.http_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  std::string serve_pipes;
+  serve->add_option("--pipes", serve_pipes,
+                    "Also run the functions and pipes of this pipes file against this server "
+                    "(docs/pipes.md)")
+      ->check(CLI::ExistingFile);
   serve->callback([&] {
     serve_options.durability = *eddy::log::ParseDurability(serve_durability);
-    serve_exit = eddy::server::RunUntilSignal(serve_options);
+    serve_exit = eddy::cli::RunServe(serve_options, serve_pipes);
   });
 
   // eddy bench ...

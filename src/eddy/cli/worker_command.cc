@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "eddy/runtime/pipes_runtime.h"
 #include "eddy/runtime/worker_runtime.h"
 
 namespace eddy::cli {
@@ -12,13 +13,27 @@ namespace {
 
 struct WorkerArgs {
   std::string properties;
+  std::string pipes;
   std::string endpoint;
   std::string worker_id;
   std::string metrics_host = "127.0.0.1";
   int metrics_port = -1;
 };
 
+int RunPipesWorker(const WorkerArgs& args) {
+  runtime::PipesHostOptions options;
+  options.aws.endpoint = args.endpoint;
+  options.worker_id = args.worker_id;
+  return runtime::RunPipesUntilSignal(args.pipes, std::move(options), args.metrics_host,
+                                      args.metrics_port);
+}
+
 int RunWorker(const WorkerArgs& args) {
+  if (!args.pipes.empty()) return RunPipesWorker(args);
+  if (args.properties.empty()) {
+    fmt::print(stderr, "eddy worker: give --properties FILE (KCL multilang) or --pipes FILE\n");
+    return 2;
+  }
   auto loaded = consumer::multilang::LoadMultiLangProperties(args.properties);
   if (!loaded.ok()) {
     // The message names the file already (LoadMultiLangProperties adds it).
@@ -48,13 +63,19 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
   auto* worker = app.add_subcommand(
       "worker",
       "Run KCL multilang record processors (amazon_kclpy, aws-kcl, ...) on a Kinesis or "
-      "DynamoDB stream, sharing its shards with other workers through a KCL lease table, until "
-      "SIGINT/SIGTERM");
-  worker->add_option("--properties", args->properties,
-                     "The KCL multilang .properties file (executableName, streamName, "
-                     "applicationName, ...; see docs/consumers.md)")
-      ->required()
-      ->check(CLI::ExistingFile);
+      "DynamoDB stream (--properties), or the pipes of a pipes file (--pipes), sharing the "
+      "shards with other workers through lease tables, until SIGINT/SIGTERM");
+  auto* properties =
+      worker->add_option("--properties", args->properties,
+                         "The KCL multilang .properties file (executableName, streamName, "
+                         "applicationName, ...; see docs/consumers.md)")
+          ->check(CLI::ExistingFile);
+  auto* pipes = worker->add_option("--pipes", args->pipes,
+                                   "A pipes file: functions and pipes that deliver stream records "
+                                   "with Lambda's event-source-mapping semantics (docs/pipes.md)")
+                    ->check(CLI::ExistingFile);
+  properties->excludes(pipes);
+  pipes->excludes(properties);
   worker->add_option("--endpoint", args->endpoint,
                      "Endpoint of both the stream's and the lease table's service (overrides "
                      "kinesisEndpoint and dynamoDBEndpoint; default: as the aws CLI resolves "

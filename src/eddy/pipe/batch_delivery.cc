@@ -180,6 +180,10 @@ size_t BatchDeliverer::Deliver(std::vector<DeliveryItem>& items, size_t begin, s
                              ? result.error_message
                              : fmt::format("{}: {}", result.error_type, result.error_message));
     r.waits = 0;
+    spdlog::warn("pipe {}: {}: batch of {} records ({} .. {}) failed (attempt {}): {}",
+                 config_.name, context_.shard_id, r.end - r.begin,
+                 items[r.begin].record->sequence_number, items[r.end - 1].record->sequence_number,
+                 r.attempts + 1, status_.last_error());
     if (!last.partial && config_.bisect_batch_on_function_error && r.end - r.begin > 1) {
       const Range whole = r;
       const size_t mid = whole.begin + (whole.end - whole.begin) / 2;

@@ -396,13 +396,20 @@ Result<PipeConfig> ParsePipeConfig(std::string_view json) {
     return Status::InvalidArgument("A pipe definition must be a JSON object");
   }
   PipeConfig config;
+  bool has_starting_position = false;
   for (auto [key, value] : object) {
+    has_starting_position |= key == "StartingPosition";
     if (Status s = ReadField(key, value, &config); !s.ok()) {
       if (config.name.empty()) return s;
       return Status::InvalidArgument(fmt::format("pipe {}: {}", config.name, s.message()));
     }
   }
-  if (Status s = ValidatePipeConfig(&config); !s.ok()) {
+  Status s = has_starting_position
+                 ? ValidatePipeConfig(&config)
+                 : Status::InvalidArgument(
+                       "StartingPosition is required for a Kinesis or DynamoDB stream source "
+                       "(TRIM_HORIZON, LATEST or AT_TIMESTAMP)");
+  if (!s.ok()) {
     if (config.name.empty()) return s;
     return Status::InvalidArgument(fmt::format("pipe {}: {}", config.name, s.message()));
   }

@@ -55,7 +55,7 @@ struct PipeConfig {
   bool enabled = true;  // Enabled
   int batch_size = 100;                         // BatchSize 1..10000
   int maximum_batching_window_in_seconds = 0;   // 0..300
-  StartingPosition starting_position = StartingPosition::kLatest;  // StartingPosition: REQUIRED
+  StartingPosition starting_position = StartingPosition::kLatest;  // REQUIRED in a definition
   int64_t starting_position_timestamp_ms = 0;   // StartingPositionTimestamp (AT_TIMESTAMP)
   int parallelization_factor = 1;               // 1..10
   int maximum_retry_attempts = -1;              // -1 (until the record expires), 0..10000

@@ -17,6 +17,7 @@
 #include "eddy/consumer/sources.h"
 #include "eddy/consumer/worker.h"
 #include "eddy/http/http_server.h"
+#include "eddy/runtime/metrics_server.h"
 
 namespace eddy::runtime {
 
@@ -74,38 +75,6 @@ Result<Parts> Build(consumer::WorkerOptions& options) {
   return parts;
 }
 
-Result<std::unique_ptr<http::HttpServer>> StartMetricsServer(
-    const WorkerRunOptions& options, const metrics::MetricsRegistry& registry) {
-  http::HttpServerOptions http;
-  http.host = options.metrics_host;
-  http.port = static_cast<uint16_t>(options.metrics_port);
-  http.threads = 1;
-  http.max_body_bytes = 64 << 10;
-  http.max_buffered_body_bytes = 1 << 20;
-  return http::HttpServer::Start(
-      http, [&registry](http::HttpRequest&& request, http::Responder respond) {
-        http::HttpResponse response;
-        if (request.method == "GET" &&
-            request.target.substr(0, request.target.find('?')) == "/metrics") {
-          response.status = 200;
-          response.headers = {{"Content-Type", std::string(metrics::kTextContentType)}};
-          response.body = registry.RenderText();
-        } else {
-          response.status = 404;
-          response.headers = {{"Content-Type", "text/plain"}};
-          response.body = "eddy worker serves only GET /metrics\n";
-        }
-        respond(std::move(response));
-      },
-      [](int status, std::string_view message) {
-        http::HttpResponse response;
-        response.status = status;
-        response.headers = {{"Content-Type", "text/plain"}};
-        response.body = std::string(message) + "\n";
-        return response;
-      });
-}
-
 }  // namespace
 
 int RunMultiLangWorkerUntilSignal(const WorkerRunOptions& options) {
@@ -126,7 +95,7 @@ int RunMultiLangWorkerUntilSignal(const WorkerRunOptions& options) {
   metrics::MetricsRegistry registry;
   std::unique_ptr<http::HttpServer> metrics_server;
   if (options.metrics_port >= 0) {
-    auto started = StartMetricsServer(options, registry);
+    auto started = StartMetricsServer(options.metrics_host, options.metrics_port, registry);
     if (!started.ok()) {
       spdlog::error("eddy worker: metrics endpoint: {}", started.status().ToString());
       return 1;
