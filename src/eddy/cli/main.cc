@@ -160,11 +160,18 @@ int main(int argc, char** argv) {
   serve->add_option("--http-threads", serve_options.http_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  std::string serve_pipes;
-  serve->add_option("--pipes", serve_pipes,
+  eddy::cli::ServePipesOptions serve_pipes;
+  serve->add_option("--pipes", serve_pipes.pipes_file,
                     "Also run the functions and pipes of this pipes file against this server "
                     "(docs/pipes.md)")
       ->check(CLI::ExistingFile);
+  serve->add_option("--python", serve_pipes.python,
+                    "With --pipes: the python that runs python3.x functions (with awslambdaric)")
+      ->capture_default_str();
+  serve->add_option("--node", serve_pipes.node, "With --pipes: the node of nodejs functions")
+      ->capture_default_str();
+  serve->add_option("--java", serve_pipes.java, "With --pipes: the java of java functions")
+      ->capture_default_str();
   serve->callback([&] {
     serve_options.durability = *eddy::log::ParseDurability(serve_durability);
     serve_exit = eddy::cli::RunServe(serve_options, serve_pipes);

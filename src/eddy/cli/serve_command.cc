@@ -10,7 +10,8 @@
 
 namespace eddy::cli {
 
-int RunServe(const server::ServerOptions& options, const std::string& pipes_file) {
+int RunServe(const server::ServerOptions& options, const ServePipesOptions& pipes_options) {
+  const std::string& pipes_file = pipes_options.pipes_file;
   if (pipes_file.empty()) return server::RunUntilSignal(options);
   // Read the file before anything starts: a bad file is refused at once.
   auto file = runtime::LoadPipesFile(pipes_file);
@@ -35,6 +36,9 @@ int RunServe(const server::ServerOptions& options, const std::string& pipes_file
   const std::string host =
       options.host == "0.0.0.0" || options.host == "::" ? "127.0.0.1" : options.host;
   runtime::PipesHostOptions pipes;
+  pipes.python = pipes_options.python;
+  pipes.node = pipes_options.node;
+  pipes.java = pipes_options.java;
   pipes.aws.endpoint = fmt::format("http://{}:{}", host.find(':') != std::string::npos
                                                        ? "[" + host + "]"
                                                        : host,

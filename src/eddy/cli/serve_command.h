@@ -10,6 +10,12 @@ namespace eddy::cli {
 // server's own endpoint (the embedded default: one process holds streams, tables and the
 // pipes that consume them), until SIGINT or SIGTERM. Pipes stop first (batches in flight finish,
 // leases are released), then the server. Returns the exit code.
-int RunServe(const server::ServerOptions& options, const std::string& pipes_file);
+struct ServePipesOptions {
+  std::string pipes_file;  // empty: no pipes
+  std::string python = "python3";  // interpreters of the functions' runtimes
+  std::string node = "node";
+  std::string java = "java";
+};
+int RunServe(const server::ServerOptions& options, const ServePipesOptions& pipes);
 
 }  // namespace eddy::cli

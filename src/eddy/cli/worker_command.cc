@@ -14,6 +14,9 @@ namespace {
 struct WorkerArgs {
   std::string properties;
   std::string pipes;
+  std::string python = "python3";
+  std::string node = "node";
+  std::string java = "java";
   std::string endpoint;
   std::string worker_id;
   std::string metrics_host = "127.0.0.1";
@@ -24,6 +27,9 @@ int RunPipesWorker(const WorkerArgs& args) {
   runtime::PipesHostOptions options;
   options.aws.endpoint = args.endpoint;
   options.worker_id = args.worker_id;
+  options.python = args.python;
+  options.node = args.node;
+  options.java = args.java;
   return runtime::RunPipesUntilSignal(args.pipes, std::move(options), args.metrics_host,
                                       args.metrics_port);
 }
@@ -75,6 +81,15 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
                                    "with Lambda's event-source-mapping semantics (docs/pipes.md)")
                     ->check(CLI::ExistingFile);
   properties->excludes(pipes);
+  worker->add_option("--python", args->python,
+                     "With --pipes: the python that runs python3.x functions (it needs "
+                     "awslambdaric installed)")
+      ->capture_default_str();
+  worker->add_option("--node", args->node,
+                     "With --pipes: the node that runs nodejs functions")
+      ->capture_default_str();
+  worker->add_option("--java", args->java, "With --pipes: the java that runs java functions")
+      ->capture_default_str();
   pipes->excludes(properties);
   worker->add_option("--endpoint", args->endpoint,
                      "Endpoint of both the stream's and the lease table's service (overrides "
