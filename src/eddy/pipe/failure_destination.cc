@@ -1,6 +1,8 @@
 #include "eddy/pipe/failure_destination.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -77,17 +79,78 @@ std::string FailureRecordJson(const FailedBatch& b, int64_t now_ms) {
   return j.Take();
 }
 
+Status LockFileAtPath(const std::string& path, int open_flags, bool wait, int* fd) {
+  for (;;) {
+    if (*fd < 0) {
+      *fd = open(path.c_str(), open_flags, 0644);
+      if (*fd < 0) return Status::FromErrno(errno, fmt::format("opening {}", path));
+    }
+    int rc;
+    do {
+      rc = flock(*fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      if (errno == EWOULDBLOCK) return Status::Unavailable(fmt::format("{} is locked", path));
+      return Status::FromErrno(errno, fmt::format("locking {}", path));
+    }
+    struct stat locked, at_path;
+    if (fstat(*fd, &locked) != 0) return Status::FromErrno(errno, fmt::format("stat {}", path));
+    const bool same = stat(path.c_str(), &at_path) == 0 && at_path.st_dev == locked.st_dev &&
+                      at_path.st_ino == locked.st_ino;
+    if (same) return Status::Ok();
+    // Replaced (or removed) while this waited for the lock: lock the file there now.
+    close(*fd);
+    *fd = -1;
+  }
+}
+
 namespace {
+
+// How the file sink opens its file: read too, to see whether the file ends in a torn line.
+constexpr int kFileSinkOpenFlags = O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC;
 
 class FileFailureSink final : public FailureSink {
  public:
   FileFailureSink(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  ~FileFailureSink() override { close(fd_); }
+  ~FileFailureSink() override {
+    if (fd_ >= 0) close(fd_);
+  }
 
   Status Send(const FailedBatch& batch) override {
     std::string line = FailureRecordJson(batch, NowMillis());
     line += '\n';
     std::lock_guard lock(mu_);
+    // The file lock keeps a redrive from replacing the file between its read and its rename
+    // while this appends (the append would go to the replaced file and be lost).
+    if (Status locked = LockFileAtPath(path_, kFileSinkOpenFlags, /*wait=*/true, &fd_);
+        !locked.ok()) {
+      return locked;
+    }
+    Status appended = AppendLocked(line);
+    flock(fd_, LOCK_UN);
+    return appended;
+  }
+
+  Status CheckReachable() override { return Status::Ok(); }
+  std::string Describe() const override { return "file://" + path_; }
+
+ private:
+  static int64_t NowMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // REQUIRES: fd_ holds the file lock.
+  Status AppendLocked(std::string& line) {
+    // A process killed in the middle of a write leaves a line without its '\n'; a record
+    // appended to it would be glued to the fragment and unreadable by a redrive.
+    struct stat st;
+    if (fstat(fd_, &st) != 0) return Status::FromErrno(errno, fmt::format("stat {}", path_));
+    if (st.st_size > 0) {
+      char last = '\n';
+      if (pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') line.insert(0, 1, '\n');
+    }
     size_t written = 0;
     while (written < line.size()) {
       const ssize_t n = write(fd_, line.data() + written, line.size() - written);
@@ -103,19 +166,9 @@ class FileFailureSink final : public FailureSink {
     return Status::Ok();
   }
 
-  Status CheckReachable() override { return Status::Ok(); }
-  std::string Describe() const override { return "file://" + path_; }
-
- private:
-  static int64_t NowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-
   const std::string path_;
-  const int fd_;
   std::mutex mu_;
+  int fd_;  // under mu_; -1 after a failed reopen, which the next Send tries again
 };
 
 class KinesisFailureSink final : public FailureSink {
@@ -177,7 +230,7 @@ Result<std::unique_ptr<FailureSink>> MakeFileFailureSink(const std::string& path
   std::error_code ec;
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int fd = open(path.c_str(), kFileSinkOpenFlags, 0644);
   if (fd < 0) {
     return Status::IoError(
         fmt::format("the on-failure destination {} cannot be opened: {}", path, std::strerror(errno)));

@@ -49,8 +49,21 @@ class FailureSink {
   virtual std::string Describe() const = 0;
 };
 
-// Appends one failure record per line to `path` (made if missing, with its folder).
+// Appends one failure record per line to `path` (made if missing, with its folder). Each append
+// holds the file's lock (LockFileAtPath), follows the file when a redrive replaced it, and
+// starts on a new line when the file ends in a torn line (a process killed while writing).
 Result<std::unique_ptr<FailureSink>> MakeFileFailureSink(const std::string& path);
+
+// The lock of a file destination: flock(LOCK_EX) on the file at `path`, taken by the file sink
+// for each append and by a redrive (pipe/redrive.h) while it replaces the file by a rename.
+// Because of that rename, a descriptor opened earlier may name a file no longer at `path`: this
+// locks `*fd` (first opening `path` with `open_flags` when *fd is -1) and, while the locked file
+// is not the one at `path`, closes it and opens and locks `path` again. On success *fd holds the
+// lock (released by flock(LOCK_UN) or close). With `wait` false, another holder makes it return
+// Unavailable at once instead of waiting. On error *fd is -1 or open without the lock.
+// Errors: those of open (NotFound when `path` is missing and open_flags has no O_CREAT), flock,
+// stat.
+Status LockFileAtPath(const std::string& path, int open_flags, bool wait, int* fd);
 
 // Puts failure records on the Kinesis stream `stream` (the partition key is the source shard, so
 // one shard's failures stay in order). A failure record over Kinesis' 1 MiB record limit is split
